@@ -1,0 +1,58 @@
+# i4p: `make demo` runs the product, `make test` runs the tests. Only Python >= 3.11 is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/i4p
+
+.PHONY: demo serve test test-sqlite test-postgres check openapi clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("i4p needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/i4p migrate --noinput
+	$(BIN)/i4p demo
+	$(BIN)/i4p serve
+
+serve: $(VENV)/.installed
+	$(BIN)/i4p migrate --noinput
+	$(BIN)/i4p serve
+
+# The suite runs on SQLite, then again on PostgreSQL when a server answers
+# (in CI, with I4P_CI=1, a missing PostgreSQL or Chromium is a failure, not a skip).
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed-dev
+	env -u DATABASE_URL $(BIN)/pytest -n 2
+
+test-postgres: $(VENV)/.installed-dev
+	@if DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m i4p.core.dbcheck; then \
+		DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n 2; \
+	elif [ -n "$$I4P_CI" ]; then \
+		echo "FAIL: PostgreSQL is required in CI but does not answer at $(PG_TEST_URL)"; exit 1; \
+	else \
+		echo "SKIPPED: the PostgreSQL run (no server at $(PG_TEST_URL); set PG_TEST_URL to run it)"; \
+	fi
+
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	env -u DATABASE_URL $(BIN)/i4p makemigrations --check --dry-run
+	env -u DATABASE_URL $(BIN)/i4p openapi --check
+
+openapi: $(VENV)/.installed-dev
+	env -u DATABASE_URL $(BIN)/i4p openapi
+
+clean:
+	rm -rf $(VENV) var

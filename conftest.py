@@ -1,0 +1,84 @@
+"""Test set-up shared by every app: databases, real Chromium, and the CI rule on skips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+IN_CI = bool(os.environ.get("I4P_CI"))
+
+# Playwright drives a live server from a worker thread; Django must allow it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a newcomer's machine; in CI the same gap is a failure."""
+    if IN_CI:
+        pytest.fail(f"CI needs this test to run: {reason}")
+    pytest.skip(reason)
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data (real public data sets); tests skip cleanly without it."""
+    path = SHARED / "data" / relative
+    if not path.exists():
+        pytest.skip(f"needs ../shared/data/{relative} (the shared data folder is absent)")
+    return path
+
+
+def chromium_path() -> str | None:
+    for candidate in (
+        os.environ.get("I4P_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    if executable is None:
+        skip_or_fail("needs Chromium (Debian package `chromium`); none found")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    """Where browser tests leave screenshots for people to look at."""
+    folder = Path(__file__).resolve().parent / "var" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

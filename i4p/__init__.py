@@ -1,0 +1,1 @@
+"""i4p: software for an Infrastructure for Peace."""

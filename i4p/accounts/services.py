@@ -1,0 +1,196 @@
+"""Account write operations: users, grants, lockout, two-factor and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from i4p.accounts.models import STAFF_ROLES, ApiToken, Role, RoleGrant, TokenScope, User
+from i4p.accounts.permissions import Perm
+from i4p.accounts.selectors import active_grants, can
+from i4p.core.audit import record_event
+from i4p.core.errors import Invalid, NotAllowed
+from i4p.geo.models import Place
+
+TOKEN_PREFIX = "i4p_"
+
+
+@transaction.atomic
+def create_user(
+    username: str,
+    *,
+    by: Any,
+    password: str,
+    email: str = "",
+    language: str = "",
+    is_superuser: bool = False,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise Invalid("This username is taken.", fields={"username": ["Already taken."]})
+    user = User(
+        username=username,
+        email=email,
+        language=language,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
+    user.set_password(password)
+    user.save()
+    record_event(user, "user.created", by=by, fields=["username", "email", "language"])
+    return user
+
+
+@transaction.atomic
+def grant_role(
+    user: User,
+    *,
+    by: Any,
+    role: str,
+    place: Place | None = None,
+    expires_at: datetime | None = None,
+) -> RoleGrant:
+    if role not in Role.values:
+        raise Invalid(f"Unknown role {role!r}.", fields={"role": ["Unknown role."]})
+    if by is not None and not can(by, Perm.MANAGE_USERS, place):
+        raise NotAllowed("You cannot grant roles in this area.")
+    grant, _ = RoleGrant.objects.update_or_create(
+        user=user,
+        role=role,
+        place=place,
+        defaults={"expires_at": expires_at, "granted_by": by},
+    )
+    record_event(grant, "grant.given", by=by, fields=["role", "place", "expires_at"])
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant: RoleGrant, *, by: Any) -> None:
+    if by is not None and not can(by, Perm.MANAGE_USERS, grant.place):
+        raise NotAllowed("You cannot revoke roles in this area.")
+    record_event(grant, "grant.revoked", by=by, fields=["role", "place"])
+    grant.delete()
+
+
+def needs_two_factor(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return active_grants(user).filter(role__in=list(STAFF_ROLES)).exists()
+
+
+# Lockout: after N failed logins the account waits M minutes; the count resets on success.
+@transaction.atomic
+def register_failed_login(username: str) -> None:
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None:
+        return
+    user.failed_logins += 1
+    fields = ["failed_logins"]
+    if user.failed_logins >= settings.I4P_LOCKOUT_THRESHOLD:
+        user.locked_until = timezone.now() + timedelta(minutes=settings.I4P_LOCKOUT_MINUTES)
+        fields.append("locked_until")
+        record_event(user, "user.locked", by=None, fields=fields)
+    user.save(update_fields=fields)
+
+
+def register_login(user: User) -> None:
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_logins", "locked_until"])
+
+
+@transaction.atomic
+def start_two_factor(user: User) -> str:
+    """Give the user a new TOTP secret to add to their authenticator app."""
+    user.totp_secret = pyotp.random_base32()
+    user.totp_confirmed_at = None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    record_event(user, "user.two_factor_started", by=user, fields=["totp_secret"])
+    return user.totp_secret
+
+
+def totp_uri(user: User) -> str:
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name="i4p")
+
+
+def check_totp(user: User, code: str) -> bool:
+    if not user.totp_secret:
+        return False
+    return bool(pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1))
+
+
+@transaction.atomic
+def confirm_two_factor(user: User, *, code: str) -> None:
+    if not check_totp(user, code):
+        raise Invalid(
+            "That code is not right. Check the clock of your phone and try again.",
+            fields={"code": ["Wrong code."]},
+        )
+    user.totp_confirmed_at = timezone.now()
+    user.save(update_fields=["totp_confirmed_at"])
+    record_event(user, "user.two_factor_confirmed", by=user, fields=["totp_confirmed_at"])
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_token(
+    user: User,
+    *,
+    by: Any,
+    name: str,
+    scope: str = TokenScope.READ,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token; the plain text is returned once and only its hash is kept."""
+    if scope not in TokenScope.values:
+        raise Invalid(f"Unknown scope {scope!r}.", fields={"scope": ["Use read or write."]})
+    if not name.strip():
+        raise Invalid("Give the token a name.", fields={"name": ["Required."]})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        prefix=plain[: len(TOKEN_PREFIX) + 6],
+        digest=_digest(plain),
+        scope=scope,
+        expires_at=expires_at,
+    )
+    record_event(token, "token.issued", by=by, fields=["name", "scope", "expires_at"])
+    return token, plain
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, *, by: Any) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        record_event(token, "token.revoked", by=by, fields=["revoked_at"])
+
+
+def authenticate_token(plain: str) -> ApiToken | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(plain), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    # Written at most once a minute, so a busy machine client does not write on every call.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -1,0 +1,115 @@
+"""Accounts: lockout, two-factor for staff, tokens hashed and revocable, scoped grants."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from i4p.accounts.models import ApiToken, Role
+from i4p.accounts.permissions import Perm
+from i4p.accounts.selectors import can, scope_of
+from i4p.accounts.services import authenticate_token, grant_role, issue_token, revoke_token
+from i4p.accounts.tests.factories import make_user
+from i4p.core.models import AuditEvent
+from i4p.geo.tests.factories import make_place
+
+pytestmark = pytest.mark.django_db
+
+
+def test_passwords_are_hashed_with_argon2() -> None:
+    user = make_user()
+    assert user.password.startswith("argon2")
+
+
+def test_an_account_locks_after_repeated_failed_logins_even_for_the_right_password(
+    settings: object,
+) -> None:
+    user = make_user(username="amina")
+    client = Client()
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "amina", "password": "wrong"})
+    user.refresh_from_db()
+    assert user.is_locked
+    answer = client.post(
+        "/accounts/login/", {"username": "amina", "password": "a-long-test-passphrase"}
+    )
+    assert answer.status_code == 200  # the form again, not a redirect into the site
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="user.locked", target_uuid=user.uuid).exists()
+
+
+def test_a_staff_role_must_pass_two_factor_before_any_page() -> None:
+    user = make_user(username="mod")
+    grant_role(user, by=None, role=Role.MODERATOR)
+    client = Client()
+    client.force_login(user)
+    answer = client.get("/moderation/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/two-factor/")
+    setup = client.get(answer["Location"])
+    user.refresh_from_db()
+    assert user.totp_secret and user.totp_secret in setup.content.decode()
+    code = pyotp.TOTP(user.totp_secret).now()
+    client.post("/accounts/two-factor/?next=/moderation/", {"code": code})
+    assert client.get("/moderation/").status_code == 200
+
+
+def test_a_member_needs_no_second_factor() -> None:
+    user = make_user()
+    grant_role(user, by=None, role=Role.MEMBER)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+
+
+def test_tokens_are_stored_hashed_and_stop_working_when_revoked() -> None:
+    user = make_user()
+    token, plain = issue_token(user, by=user, name="sync")
+    assert plain not in {t.digest for t in ApiToken.objects.all()}
+    assert authenticate_token(plain) == token
+    revoke_token(token, by=user)
+    assert authenticate_token(plain) is None
+
+
+def test_an_expired_token_does_not_authenticate() -> None:
+    user = make_user()
+    _token, plain = issue_token(
+        user, by=user, name="old", expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    assert authenticate_token(plain) is None
+
+
+def test_a_grant_for_a_district_covers_places_inside_it_and_nothing_else() -> None:
+    ghana = make_place("Ghana", country_code="GH")
+    north = make_place("Northern", kind="admin1", parent=ghana)
+    tamale = make_place("Tamale", kind="admin2", parent=north)
+    volta = make_place("Volta", kind="admin1", parent=ghana)
+    user = make_user()
+    grant_role(user, by=None, role=Role.MODERATOR, place=north)
+    assert can(user, Perm.MODERATE, tamale)
+    assert can(user, Perm.MODERATE, north)
+    assert not can(user, Perm.MODERATE, volta)
+    assert not can(user, Perm.MODERATE, ghana)
+    assert not can(user, Perm.MANAGE_USERS, tamale)
+
+
+def test_an_expired_grant_gives_nothing() -> None:
+    user = make_user()
+    grant_role(user, by=None, role=Role.ADMIN, expires_at=timezone.now() - timedelta(days=1))
+    assert scope_of(user, Perm.MODERATE).nowhere
+
+
+def test_the_django_admin_is_closed_to_staff_who_are_not_superusers() -> None:
+    user = make_user(is_staff=True)
+    grant_role(user, by=None, role=Role.ADMIN)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session["i4p_two_factor_ok"] = True
+    session.save()
+    answer = client.get("/admin/registry/theme/")
+    assert answer.status_code == 302 and "/admin/login/" in answer["Location"]

@@ -1,0 +1,51 @@
+"""API authentication: bearer tokens for machines, the session (with CSRF) for pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from i4p.accounts.services import authenticate_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        token_row = authenticate_token(token)
+        if token_row is None:
+            return None
+        request.user = token_row.user
+        request.api_token = token_row  # type: ignore[attr-defined]
+        return token_row.user
+
+
+class OptionalAuth:
+    """Public endpoints: anonymous callers get public data; a token or session widens it."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            return TokenAuth()(request) or None
+        return request.user if request.user.is_authenticated else _Anonymous()
+
+
+class _Anonymous:
+    """A truthy marker so ninja lets anonymous callers through to public data."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+token_or_session: list[Any] = [TokenAuth(), SessionAuth()]
+anyone: list[Any] = [OptionalAuth()]
+
+
+def require_write(request: HttpRequest) -> None:
+    """A read-only token may not change anything."""
+    from i4p.accounts.models import TokenScope
+    from i4p.core.errors import NotAllowed
+
+    token = getattr(request, "api_token", None)
+    if token is not None and token.scope != TokenScope.WRITE:
+        raise NotAllowed("This API token is read-only.")

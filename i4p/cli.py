@@ -1,0 +1,80 @@
+"""The `i4p` command: `i4p serve`, `i4p demo`, and every management command (`i4p migrate`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+
+def _heartbeat_loop(stop: threading.Event, every: float) -> None:
+    """Queue a heartbeat task now and then: the worker's answer shows on /health/."""
+    from i4p.core.tasks import beat
+
+    while not stop.is_set():
+        try:
+            beat.enqueue()
+        except Exception as error:  # the database may be briefly busy; try again next beat
+            print(f"i4p: could not queue the worker heartbeat: {error}", file=sys.stderr)
+        stop.wait(every)
+
+
+def serve(argv: list[str]) -> int:
+    """Run the web server (gunicorn) and the task worker side by side until interrupted."""
+    import django
+
+    django.setup()
+    bind = argv[0] if argv else os.environ.get("I4P_BIND", "127.0.0.1:8000")
+    workers = os.environ.get("I4P_WEB_WORKERS", "2")
+    worker = subprocess.Popen([sys.executable, "-m", "i4p.cli", "db_worker", "--interval", "1"])
+    web = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            workers,
+            "--access-logfile",
+            "-",
+        ]
+    )
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat_loop, args=(stop, 60.0), daemon=True).start()
+    print(f"i4p: serving on http://{bind}/ with a background worker (Ctrl-C stops both)")
+    try:
+        while web.poll() is None and worker.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        for process in (web, worker):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (web, worker):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if args and args[0] == "serve":
+        return serve(args[1:])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["i4p", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

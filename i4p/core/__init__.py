@@ -1,0 +1,1 @@
+"""Base models, errors, audit and typing aliases shared by every app; no domain logic."""

@@ -1,0 +1,33 @@
+"""Writing the audit log: every service calls `record_event` inside its transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from i4p.core.models import AuditEvent
+
+
+def record_event(
+    target: models.Model | None,
+    action: str,
+    *,
+    by: Any,
+    fields: Iterable[str] = (),
+    note: str = "",
+) -> AuditEvent:
+    """Append one audit row. `fields` are names only: values may be sensitive."""
+    user = by if getattr(by, "pk", None) is not None else None
+    label = getattr(by, "username", "") if user is not None else ""
+    return AuditEvent.objects.create(
+        by=user,
+        by_label=label,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_uuid=getattr(target, "uuid", None),
+        target_label=str(target)[:300] if target is not None else "",
+        fields=sorted(set(fields)),
+        note=note,
+    )

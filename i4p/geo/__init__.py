@@ -1,0 +1,1 @@
+"""Geography: places in one hierarchy, boundaries, locate, geocode and fuzz."""

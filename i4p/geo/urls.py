@@ -1,0 +1,4 @@
+"""Geography page URLs."""
+
+app_name = "geo"
+urlpatterns: list[object] = []

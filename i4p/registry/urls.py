@@ -1,0 +1,15 @@
+"""Registry page URLs."""
+
+from django.urls import path
+
+from i4p.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("actors/<uuid:uuid>/", views.actor_page, name="actor"),
+    path("network/", views.network, name="network"),
+    path("submit/", views.submit, name="submit"),
+    path("moderation/", views.moderation, name="moderation"),
+    path("moderation/<uuid:uuid>/", views.moderate, name="moderate"),
+]

@@ -1,0 +1,1 @@
+"""Shared page chrome: base templates, styles, health page."""
