@@ -29,7 +29,9 @@ def serve(argv: list[str]) -> int:
     django.setup()
     bind = argv[0] if argv else os.environ.get("I4P_BIND", "127.0.0.1:8000")
     workers = os.environ.get("I4P_WEB_WORKERS", "2")
-    worker = subprocess.Popen([sys.executable, "-m", "i4p.cli", "db_worker", "--interval", "1"])
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "i4p.cli", "db_worker", "--interval", "1", "--no-reload"]
+    )
     web = subprocess.Popen(  # noqa: S603
         [
             sys.executable,

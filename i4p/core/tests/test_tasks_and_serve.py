@@ -1,0 +1,75 @@
+"""Background work: the worker runs queued tasks; `i4p serve` starts it beside the web server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from i4p.core.models import Heartbeat
+from i4p.core.tasks import beat
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_task_is_run_by_the_worker_and_its_heartbeat_shows_on_health() -> None:
+    assert Client().get("/health/").json()["worker"]["alive"] is False
+    beat.enqueue()
+    assert not Heartbeat.objects.exists()  # queued, not run in the request
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert Heartbeat.objects.filter(name="worker").exists()
+    assert Client().get("/health/").json()["worker"]["alive"] is True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_runs_the_web_server_and_the_worker_on_a_wal_sqlite_database(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
+    env.update(
+        I4P_SQLITE_PATH=str(tmp_path / "i4p.sqlite3"),
+        I4P_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    cli = [sys.executable, "-m", "i4p.cli"]
+    subprocess.run([*cli, "migrate", "--noinput", "-v", "0"], env=env, check=True, timeout=300)
+    port = _free_port()
+    server = subprocess.Popen(
+        [*cli, "serve", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        health: dict[str, object] = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2) as r:
+                    health = json.load(r)
+                if isinstance(health.get("worker"), dict) and health["worker"]["alive"]:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        assert health.get("database") == "sqlite"
+        assert isinstance(health.get("worker"), dict) and health["worker"]["alive"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    mode = sqlite3.connect(tmp_path / "i4p.sqlite3").execute("PRAGMA journal_mode").fetchone()
+    assert mode[0] == "wal"
