@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -55,7 +56,7 @@ def test_serve_runs_the_web_server_and_the_worker_on_a_wal_sqlite_database(
         stderr=subprocess.DEVNULL,
     )
     try:
-        health: dict[str, object] = {}
+        health: dict[str, Any] = {}
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
