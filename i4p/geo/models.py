@@ -115,3 +115,17 @@ class Boundary(PublicModel):
 
     def __str__(self) -> str:
         return f"Boundary of {self.place}"
+
+
+class IndexVersion(models.Model):
+    """A counter that every write to places or boundaries moves forward.
+
+    Each process keeps its `locate`/`geocode` indexes in memory and rebuilds them when the
+    counter has moved, so a place added in one web worker is seen by the others.
+    """
+
+    name = models.CharField(max_length=20, unique=True)
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -1,8 +1,9 @@
-"""Factories for geo tests: a small place tree built through the same path rules."""
+"""Factories for geo tests: a small place tree built through the place services."""
 
 from __future__ import annotations
 
 from i4p.geo.models import Place
+from i4p.geo.services import create_place
 
 
 def make_place(
@@ -14,18 +15,7 @@ def make_place(
     lat: float | None = None,
     lon: float | None = None,
 ) -> Place:
-    from i4p.core.text import fold
-
-    place = Place.objects.create(
-        name=name,
-        kind=kind,
-        parent=parent,
-        name_folded=fold(name),
-        country_code=country_code or (parent.country_code if parent else name[:2].upper()),
-        latitude=lat,
-        longitude=lon,
-        depth=(parent.depth + 1) if parent else 0,
+    code = country_code or (parent.country_code if parent else name[:2].upper())
+    return create_place(
+        name, kind=kind, parent=parent, country_code=code, latitude=lat, longitude=lon
     )
-    place.path = f"{parent.path if parent else '/'}{place.pk}/"
-    place.save(update_fields=["path"])
-    return place
