@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Func,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import scope_of
 from i4p.core.text import fold
 from i4p.geo.models import Place
 from i4p.registry.models import Actor, ContactPoint, Moderation, Relation, Visibility
+
+# A search is for a name: a few words are plenty, and a long paste must not cost the database.
+MAX_SEARCH_WORDS = 8
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -51,17 +70,64 @@ def search_actors(user: Any, filters: ActorFilters) -> QuerySet[Actor]:
         prefix = filters.place.path
         inside = Q(place__path__startswith=prefix) | Q(coverage__path__startswith=prefix)
         actors = actors.filter(pk__in=Actor.objects.filter(inside).values("pk"))
-    if filters.text.strip():
-        actors = actors.filter(pk__in=text_matches(filters.text))
-    return actors.select_related("place").prefetch_related("themes").order_by("name", "id")
+    ordering: list[Any] = ["name", "id"]
+    if search_words(filters.text):
+        actors = text_matches(filters.text, actors)
+        # Shorter texts first among equals: "WANEP" before "WANEP Ghana Liaison Office".
+        ordering = ["relevance", Length("search_text"), *ordering]
+    return actors.select_related("place").prefetch_related("themes").order_by(*ordering)
 
 
-def text_matches(text: str) -> QuerySet[Actor]:
-    """Ids of actors whose names, acronym or other names contain every word of `text`."""
-    matches = Actor.objects.all()
-    for word in fold(text).split():
-        matches = matches.filter(search_text__contains=word)
-    return matches.values("pk")  # type: ignore[return-value]
+def search_words(text: str) -> list[str]:
+    """The words of a search as both engines split them: folded, letters and digits only."""
+    return _WORD.findall(fold(text))[:MAX_SEARCH_WORDS]
+
+
+def text_matches(text: str, actors: QuerySet[Actor] | None = None) -> QuerySet[Actor]:
+    """`actors` whose names, acronym or other names hold every word of `text`, ranked.
+
+    Each word also matches as the start of a longer word, so "wan" finds WANEP while someone
+    types. Matching uses the full-text index of the database that runs (FTS5 on SQLite, a GIN
+    tsvector index on PostgreSQL); each row gets a `relevance` (0 is best) to order by.
+    """
+    actors = Actor.objects.all() if actors is None else actors
+    words = search_words(text)
+    if not words:
+        return actors
+    if connection.vendor == "sqlite":
+        matching = " AND ".join(f'"{word}"*' for word in words)
+        ids = RawSQL(
+            "SELECT rowid FROM registry_actor_fts WHERE registry_actor_fts MATCH %s", [matching]
+        )
+        actors = actors.filter(pk__in=ids)
+    else:
+        matching = " & ".join(f"'{word}':*" for word in words)
+        actors = actors.filter(_TsMatch(F("search_text"), Value(matching)))
+    return actors.annotate(relevance=_relevance(" ".join(words)))
+
+
+class _TsMatch(Func):
+    """`to_tsvector('simple', text) @@ to_tsquery('simple', query)`: the expression indexed."""
+
+    template = "to_tsvector('simple', %(expressions)s)"
+    arg_joiner = ") @@ to_tsquery('simple', "
+    output_field = BooleanField()
+
+
+def _relevance(phrase: str) -> Case:
+    """How well a matching actor answers `phrase`: the same order on either database.
+
+    Every row here already holds all the words, so the engines' own scores (bm25, ts_rank)
+    would differ only by text length; for names what people expect is the exact name or
+    acronym first, then names that start with what they typed, then the phrase at a word start.
+    """
+    return Case(
+        When(Q(search_text=phrase) | Q(acronym__iexact=phrase), then=Value(0)),
+        When(search_text__startswith=phrase, then=Value(1)),
+        When(search_text__contains=f" {phrase}", then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
 
 
 def actor_detail(user: Any, uuid: Any) -> Actor | None:

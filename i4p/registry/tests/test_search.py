@@ -1,0 +1,153 @@
+"""Full-text search of actor names on the engine of the database that runs (FTS5 or tsvector)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from i4p.registry.models import Actor
+from i4p.registry.selectors import ActorFilters, search_actors, text_matches
+from i4p.registry.services import ActorData, update_actor
+from i4p.registry.tests.builders import make_actor, registry_admin
+
+pytestmark = pytest.mark.django_db
+
+
+def names(text: str) -> list[str]:
+    return [actor.name for actor in search_actors(None, ActorFilters(text=text))]
+
+
+def test_the_first_letters_of_an_acronym_find_it_while_someone_types() -> None:
+    make_actor("West Africa Network for Peacebuilding", acronym="WANEP")
+    make_actor("Women in Peacebuilding Network", acronym="WIPNET")
+    assert names("wan") == ["West Africa Network for Peacebuilding"]
+    assert names("WANEP") == ["West Africa Network for Peacebuilding"]
+
+
+def test_every_word_must_match_each_as_a_word_or_the_start_of_one() -> None:
+    make_actor("Northern Regional Peace Council")
+    make_actor("Volta Regional Peace Council")
+    make_actor("Northern Youth Forum")
+    assert names("north peace") == ["Northern Regional Peace Council"]
+    assert sorted(names("regional council")) == [
+        "Northern Regional Peace Council",
+        "Volta Regional Peace Council",
+    ]
+
+
+def test_a_fragment_from_inside_a_word_does_not_match() -> None:
+    make_actor("West Africa Network for Peacebuilding", acronym="WANEP")
+    assert names("anep") == []
+
+
+def test_case_and_accents_do_not_matter() -> None:
+    make_actor("Réseau Ivoirien pour la Paix", other_names=["Côte d'Ivoire peace network"])
+    assert names("reseau") == ["Réseau Ivoirien pour la Paix"]
+    assert names("CÔTE IVOIRE") == ["Réseau Ivoirien pour la Paix"]
+
+
+def test_other_names_are_searched_too() -> None:
+    make_actor("Kenya National Steering Committee", other_names=["NSC on Peacebuilding"])
+    assert names("nsc") == ["Kenya National Steering Committee"]
+
+
+def test_names_in_other_scripts_are_found() -> None:
+    make_actor("Лига миротворцев", other_names=["Peacemakers League"])
+    assert names("миротвор") == ["Лига миротворцев"]
+
+
+def test_the_exact_acronym_comes_first_then_names_that_start_with_the_words() -> None:
+    make_actor("Christian Council and Pentecostal Churches")
+    make_actor("Ghana Pentecostal Council")
+    make_actor("Partnership for Education and Peace Network", acronym="PEN")
+    make_actor("Pen Makers Union")
+    make_actor("Peace Education Network")  # no word starts with "pen": not found
+    assert names("pen") == [
+        "Partnership for Education and Peace Network",  # the exact acronym
+        "Pen Makers Union",  # the name starts with it
+        "Ghana Pentecostal Council",  # a later word starts with it; shorter first
+        "Christian Council and Pentecostal Churches",
+    ]
+
+
+def test_without_search_words_the_directory_stays_in_name_order() -> None:
+    make_actor("Zonal Peace Forum")
+    make_actor("Accra Peace Forum")
+    assert names("") == ["Accra Peace Forum", "Zonal Peace Forum"]
+    assert names(" -- ! ") == ["Accra Peace Forum", "Zonal Peace Forum"]
+
+
+def test_search_syntax_in_what_people_type_is_taken_as_plain_words() -> None:
+    make_actor("Peace and Security Council", acronym="PSC")
+    typed = ['"peace', "peace*", "(peace", "peace:* |", "peace AND security", "(psc)", "'psc'"]
+    for text in typed:
+        assert names(text) == ["Peace and Security Council"], text
+    assert names("peace NOT security") == []  # NOT is a word to find, not an operator
+    assert names("near(psc") == []  # and so is NEAR
+
+
+def test_the_index_follows_renames_and_deletions() -> None:
+    actor = make_actor("Tamale Peace Committee")
+    assert names("tamale") == ["Tamale Peace Committee"]
+    data = ActorData(name="Sagnarigu Peace Committee", kind=actor.kind, level=actor.level)
+    update_actor(actor, data, by=registry_admin())
+    assert names("tamale") == []
+    assert names("sagnarigu") == ["Sagnarigu Peace Committee"]
+    Actor.objects.filter(pk=actor.pk).delete()
+    assert names("sagnarigu") == []
+
+
+def test_text_matches_narrows_the_actors_it_is_given() -> None:
+    wanted = make_actor("Bawku Peace Committee")
+    make_actor("Bawku Youth Association")
+    found = text_matches("bawku", Actor.objects.filter(name__contains="Peace"))
+    assert list(found) == [wanted]
+    assert {a.name for a in Actor.objects.filter(pk__in=text_matches("bawku"))} == {
+        "Bawku Peace Committee",
+        "Bawku Youth Association",
+    }
+
+
+def test_the_full_text_index_is_in_place_after_every_migration() -> None:
+    """A later migration that rebuilds the actor table on SQLite would drop the triggers."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master"
+                " WHERE type = 'trigger' AND tbl_name = 'registry_actor'"
+            )
+            assert {row[0] for row in cursor.fetchall()} == {
+                "registry_actor_fts_insert",
+                "registry_actor_fts_update",
+                "registry_actor_fts_delete",
+            }
+        else:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'registry_actor_search_tsv'"
+            )
+            (definition,) = cursor.fetchone() or ("",)
+            assert "to_tsvector('simple'::regconfig, search_text)" in definition
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_search_index_migration_can_be_undone_and_redone() -> None:
+    make_actor("Bolgatanga Peace Council")
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("registry")
+    executor.migrate([("registry", "0001_initial")])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE 'registry_actor_fts%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'registry_actor_search_tsv'"
+            )
+        assert cursor.fetchone() == (0,)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(latest)
+    # Entries made before the index existed are found once it is built.
+    assert names("bolga") == ["Bolgatanga Peace Council"]
