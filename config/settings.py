@@ -164,6 +164,16 @@ TASKS = {
     }
 }
 
+# Shared by the web and worker processes: the worker leaves network figures here for the pages.
+CACHES = {
+    "default": {
+        "BACKEND": env_str(
+            "I4P_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": env_str("I4P_CACHE_LOCATION", str(DATA_DIR / "cache")),
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("I4P_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
