@@ -118,7 +118,7 @@ class Boundary(PublicModel):
 
 
 class IndexVersion(models.Model):
-    """A counter that every write to places or boundaries moves forward.
+    """A number that every write to places or boundaries changes.
 
     Each process keeps its `locate`/`geocode` indexes in memory and rebuilds them when the
     counter has moved, so a place added in one web worker is seen by the others.

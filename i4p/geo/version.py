@@ -1,8 +1,12 @@
-"""The places index version: bumped by every write, read by the in-process indexes."""
+"""The places index version: changed by every write, read by the in-process indexes.
+
+The version is a random number, not a counter: a rolled-back write restores the old value,
+and a counter would then hand out the same number again for different data.
+"""
 
 from __future__ import annotations
 
-from django.db.models import F
+import secrets
 
 from i4p.geo.models import IndexVersion
 
@@ -11,9 +15,9 @@ _NAME = "places"
 
 def bump_index_version() -> None:
     """Tell every process that places or boundaries changed (inside the write transaction)."""
-    updated = IndexVersion.objects.filter(name=_NAME).update(value=F("value") + 1)
-    if not updated:
-        IndexVersion.objects.get_or_create(name=_NAME, defaults={"value": 1})
+    value = secrets.randbits(62)
+    if not IndexVersion.objects.filter(name=_NAME).update(value=value):
+        IndexVersion.objects.update_or_create(name=_NAME, defaults={"value": value})
 
 
 def index_version() -> int:
