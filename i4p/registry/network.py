@@ -13,7 +13,7 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
@@ -410,7 +410,7 @@ def analyse(
     total = in_degree + out_degree
     degree = [
         DegreeRow(refs(v), int(in_degree[v]), int(out_degree[v]), int(total[v]))
-        for v in _top(total, top)
+        for v in top_vertices(total, top)
     ]
     # Partners, not relations: two relations with one partner are one link.
     simple = graph.links
@@ -430,7 +430,7 @@ def analyse(
         seed=seed,
         top=[
             BrokerRow(refs(v), round(float(scores[v]), 3), round(float(scores[v]) / pairs, 6))
-            for v in _top(scores, top)
+            for v in top_vertices(scores, top)
             if scores[v] > 0
         ],
     )
@@ -490,7 +490,7 @@ class _Refs:
         return ActorRef(g.uuids[vertex], g.names[vertex], g.kinds[vertex], g.levels[vertex])
 
 
-def _top(values: npt.NDArray[Any], count: int) -> list[int]:
+def top_vertices(values: npt.NDArray[Any], count: int) -> list[int]:
     """Vertices of the `count` largest values, largest first; ties in name order (vertex order)."""
     if count <= 0 or len(values) == 0:
         return []
@@ -588,8 +588,8 @@ def betweenness_error(
 
     exact = np.array(simple.betweenness(directed=False), dtype=np.float64)
     estimate = sampled_betweenness(simple, samples=samples, seed=seed)
-    best = _top(exact, top)
-    found = set(_top(estimate, top))
+    best = top_vertices(exact, top)
+    found = set(top_vertices(estimate, top))
     relative = np.abs(estimate[best] - exact[best]) / np.maximum(exact[best], 1e-12)
     return BetweennessError(
         actors=simple.vcount(),
@@ -795,7 +795,7 @@ def network_figures(
         registry_version=version,
         progress=progress,
     )
-    figures.seconds["load"] = loaded
+    figures = replace(figures, seconds={"load": loaded, **figures.seconds})
     cache.set(key, figures, CACHE_SECONDS)
     if sample_threshold == SAMPLE_THRESHOLD and samples == SAMPLES and seed == SEED:
         cache.set(_latest_key(scope), figures, CACHE_SECONDS)
