@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can
@@ -260,7 +260,7 @@ def _may_manage(request: HttpRequest, where: Place | None) -> None:
 
 
 @router.post("/places", response={201: PlaceDetailOut}, auth=token_or_session)
-def create_place(request: HttpRequest, payload: PlaceIn) -> tuple[int, dict[str, Any]]:
+def create_place(request: HttpRequest, payload: PlaceIn) -> Status[dict[str, Any]]:
     """Add a place under a parent (needs place management there and a write token)."""
     parent = selectors.place_by_uuid(payload.parent)
     _may_manage(request, parent)
@@ -278,7 +278,7 @@ def create_place(request: HttpRequest, payload: PlaceIn) -> tuple[int, dict[str,
         aliases=payload.aliases,
         by=request.user,
     )
-    return 201, _detail(selectors.place_detail(place.uuid))
+    return Status(201, _detail(selectors.place_detail(place.uuid)))
 
 
 @router.patch("/places/{uuid:place_uuid}", response=PlaceDetailOut, auth=token_or_session)
