@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from i4p.registry import views
+from i4p.registry import exchange_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -14,4 +14,11 @@ urlpatterns = [
     path("submit/", views.submit, name="submit"),
     path("moderation/", views.moderation, name="moderation"),
     path("moderation/<uuid:uuid>/", views.moderate, name="moderate"),
+]
+
+# Open-data exchange: downloads (/export/actors.csv, relations.csv, popolo.json,
+# actors.geojson) and the import page.
+urlpatterns += [
+    path("export/<str:format>", exchange_views.export, name="export"),
+    path("import/", exchange_views.import_page, name="import"),
 ]

@@ -365,17 +365,19 @@ class _PopoloReader:
             "source_url": "sources",
             "source_text": "sources",
         }
-        try:
-            row.values["kind"] = read_relation_kind(str(item.get("role") or "member"))
-            for key, name in (("start_date", "started_on"), ("end_date", "ended_on")):
-                if key in item:
-                    row.values[name] = read_date(str(item[key] or "")[:10])
-            if "visibility" in item:
-                row.values["visibility"] = read_visibility(str(item["visibility"] or ""))
-            if "illustrative" in item:
-                row.values["illustrative"] = read_flag(str(item["illustrative"]).lower())
-        except BadValue as error:
-            self.problem(location, number, "", str(error))
+        readers: list[tuple[str, str, Any]] = [
+            ("role", "kind", lambda v: read_relation_kind(str(v or "member"))),
+            ("start_date", "started_on", lambda v: read_date(str(v or ""))),
+            ("end_date", "ended_on", lambda v: read_date(str(v or ""))),
+            ("visibility", "visibility", lambda v: read_visibility(str(v or ""))),
+            ("illustrative", "illustrative", lambda v: read_flag(str(v).lower())),
+        ]
+        for key, name, reader in readers:
+            if key in item or key == "role":
+                try:
+                    row.values[name] = reader(item.get(key))
+                except BadValue as error:
+                    self.problem(location, number, key, str(error))
         links = [link for link in item.get("sources", []) or [] if isinstance(link, dict)]
         row.values["source_url"] = str(links[0].get("url") or "") if links else ""
         row.values["source_text"] = (
