@@ -58,6 +58,24 @@ class PlaceRef:
 class _Boundaries:
     tree: shapely.STRtree
     places: Ints  # compact index of the place each polygon bounds
+    # Whole-degree cells touched by some polygon's bounding box: a point elsewhere needs no
+    # polygon test at all, which keeps a world of points fast when a few countries have
+    # boundaries loaded.
+    cells: npt.NDArray[np.bool_]
+
+    def maybe_inside(self, lats: Floats, lons: Floats) -> Ints:
+        rows = np.clip(np.floor(lats + 90.0).astype(np.int64), 0, 179)
+        columns = np.clip(np.floor(lons + 180.0).astype(np.int64), 0, 359)
+        return np.flatnonzero(self.cells[rows, columns])
+
+
+def _cells(polygons: list[Any]) -> npt.NDArray[np.bool_]:
+    cells = np.zeros((180, 360), dtype=bool)
+    for min_lon, min_lat, max_lon, max_lat in shapely.bounds(polygons).tolist():
+        bottom, left = math.floor(min_lat + 90.0), math.floor(min_lon + 180.0)
+        top, right = min(math.floor(max_lat + 90.0), 179), min(math.floor(max_lon + 180.0), 359)
+        cells[max(bottom, 0) : top + 1, max(left, 0) : right + 1] = True
+    return cells
 
 
 class LocateIndex:
@@ -129,7 +147,9 @@ class LocateIndex:
         for level, (polygons, places) in by_level.items():
             shapely.prepare(polygons)
             result[level] = _Boundaries(
-                tree=shapely.STRtree(polygons), places=np.asarray(places, dtype=np.int64)
+                tree=shapely.STRtree(polygons),
+                places=np.asarray(places, dtype=np.int64),
+                cells=_cells(polygons),
             )
         return result
 
@@ -251,14 +271,19 @@ def locate(
         levels = index.ancestors[nearest].T.copy()
     inside = np.zeros(count, dtype=bool)
     if index.boundaries and count:
-        points = shapely.points(lon, lat)
         for level in sorted(index.boundaries):
             boundaries = index.boundaries[level]
-            hits = boundaries.tree.query(points, predicate="intersects")
+            near = boundaries.maybe_inside(lat, lon)
+            if not len(near):
+                continue
+            hits = boundaries.tree.query(
+                shapely.points(lon[near], lat[near]), predicate="intersects"
+            )
             if hits.shape[1] == 0:
                 continue
             # A point on a shared edge touches two polygons: the first one answers.
-            point_rows, first = np.unique(hits[0], return_index=True)
+            near_rows, first = np.unique(hits[0], return_index=True)
+            point_rows = near[near_rows]
             places = boundaries.places[hits[1][first]]
             chain = index.ancestors[places]  # the polygon's place and its ancestors
             for upper in range(level + 1):
