@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from i4p.core.models import AuditEvent
 from i4p.registry.models import Actor
 from i4p.registry.tests.test_exchange_world import PENDING_NAME, build_world, registry_fingerprint
 
@@ -43,6 +44,7 @@ def test_export_actors_as_a_user_includes_what_that_user_may_see(tmp_path: Path)
     text = out.read_text(encoding="utf-8")
     assert PENDING_NAME in text and world.lpc.name in text
     assert world.council.name not in text
+    assert AuditEvent.objects.filter(action="registry.exported", by=world.kumasi_moderator).exists()
 
 
 def test_import_actors_round_trips_an_export_without_changes(tmp_path: Path) -> None:

@@ -8,6 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from i4p.accounts.models import User
+from i4p.accounts.permissions import Perm
+from i4p.accounts.selectors import has_anywhere
+from i4p.core.audit import record_event
 from i4p.registry.exchange.files import CLI_FORMATS, EXPORTS
 from i4p.registry.exchange.places import PlaceFinder
 from i4p.registry.exchange.source import ExportSource
@@ -54,6 +57,9 @@ class Command(BaseCommand):
             include_pending=options["include_pending"],
         )
         export = EXPORTS[CLI_FORMATS[options["format"]]]
+        if has_anywhere(user, Perm.VIEW_PRIVATE):
+            # A staff export may hold private relations and contacts: a read worth recording.
+            record_event(None, "registry.exported", by=user, fields=[export.filename])
         source = ExportSource(user=user, filters=filters)
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8", newline="") as out:
