@@ -49,3 +49,16 @@ def require_write(request: HttpRequest) -> None:
     token = getattr(request, "api_token", None)
     if token is not None and token.scope != TokenScope.WRITE:
         raise NotAllowed("This API token is read-only.")
+
+
+def require_perm(request: HttpRequest, perm: str, place: Any, *, message: str) -> None:
+    """The caller must hold `perm` (an `accounts.permissions.Perm` value) where `place` is.
+
+    Apps below accounts (geo) check grants through here, so their modules never import it.
+    """
+    from i4p.accounts.permissions import Perm
+    from i4p.accounts.selectors import can
+    from i4p.core.errors import NotAllowed
+
+    if not can(request.user, Perm(perm), place):
+        raise NotAllowed(message)

@@ -9,10 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from i4p.accounts.permissions import Perm
-from i4p.accounts.selectors import can
-from i4p.api.auth import anyone, require_write, token_or_session
-from i4p.core.errors import NotAllowed
+from i4p.api.auth import anyone, require_perm, require_write, token_or_session
 from i4p.geo import selectors, services
 from i4p.geo.boundaries import boundaries_geojson
 from i4p.geo.geocode import geocode
@@ -251,17 +248,23 @@ def place_boundaries(
     return response
 
 
+# accounts.permissions.Perm.MANAGE_PLACES (geo sits below accounts: named, not imported).
+MANAGE_PLACES = "geo.manage"
+
+
 def _may_manage(request: HttpRequest, where: Place | None) -> None:
     require_write(request)
     # A country (no parent) can only be added by someone who manages places everywhere.
-    if not can(request.user, Perm.MANAGE_PLACES, where):
-        where_name = where.name if where is not None else "every country"
-        raise NotAllowed(f"You cannot manage places in {where_name}.")
+    where_name = where.name if where is not None else "every country"
+    require_perm(
+        request, MANAGE_PLACES, where, message=f"You cannot manage places in {where_name}."
+    )
 
 
 @router.post("/places", response={201: PlaceDetailOut}, auth=token_or_session)
 def create_place(request: HttpRequest, payload: PlaceIn) -> Status[dict[str, Any]]:
     """Add a place under a parent (needs place management there and a write token)."""
+    require_write(request)
     parent = selectors.place_by_uuid(payload.parent)
     _may_manage(request, parent)
     place = services.create_place(
@@ -286,6 +289,7 @@ def update_place(
     request: HttpRequest, place_uuid: uuid.UUID, payload: PlacePatchIn
 ) -> dict[str, Any]:
     """Change a place (needs place management where it is, and where it moves to)."""
+    require_write(request)
     place = selectors.place_detail(place_uuid)
     _may_manage(request, place)
     changes: dict[str, Any] = payload.model_dump(exclude_unset=True)

@@ -317,6 +317,9 @@ def boundaries_geojson(place: Place, *, kinds: Iterable[str] = (), tolerance: fl
     for a base layer when map tiles are out of reach.
     """
     wanted = sorted(set(kinds))
+    unknown = [kind for kind in wanted if kind not in PlaceKind.values]
+    if unknown:
+        raise Invalid(f"Unknown kind {unknown[0]!r}.", fields={"kind": unknown})
     key = f"geo:boundaries:{place.pk}:{','.join(wanted)}:{tolerance}:{index_version()}"
     cached = cache.get(key)
     if isinstance(cached, str):

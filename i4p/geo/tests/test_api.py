@@ -298,3 +298,17 @@ def test_boundaries_are_served_as_geojson_for_offline_maps(client: Client, ghana
     assert body["type"] == "FeatureCollection"
     assert body["features"][0]["properties"]["name"] == "Volta"
     assert body["features"][0]["geometry"]["type"] == "Polygon"
+
+
+def test_the_permission_name_is_the_one_accounts_grants() -> None:
+    from i4p.accounts.permissions import Perm
+    from i4p.geo.api import MANAGE_PLACES
+
+    assert Perm(MANAGE_PLACES) is Perm.MANAGE_PLACES
+
+
+def test_boundaries_of_an_unknown_kind_are_a_clear_error(client: Client, ghana: Place) -> None:
+    answer = client.get(f"{API}/places/{ghana.uuid}/boundaries.geojson", {"kind": "planet"})
+
+    assert answer.status_code == 400
+    assert answer.json()["fields"] == {"kind": ["planet"]}
