@@ -131,6 +131,10 @@ LOGIN_REDIRECT_URL = "registry:directory"
 LOGOUT_REDIRECT_URL = "registry:directory"
 I4P_LOCKOUT_THRESHOLD = env_int("I4P_LOCKOUT_THRESHOLD", 5)
 I4P_LOCKOUT_MINUTES = env_int("I4P_LOCKOUT_MINUTES", 15)
+# Map tiles (e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"): empty means offline maps,
+# drawn over the loaded admin boundaries instead.
+I4P_TILE_URL = env_str("I4P_TILE_URL", "")
+I4P_TILE_ATTRIBUTION = env_str("I4P_TILE_ATTRIBUTION", "")
 
 # Every page string goes through gettext; right-to-left languages flip the layout.
 LANGUAGE_CODE = "en"

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, has_anywhere, scope_of
 from i4p.core.errors import DomainError, NotFound
+from i4p.geo.models import Boundary, Place, PlaceKind
 from i4p.registry import diagrams
 from i4p.registry.forms import (
     ActorEditForm,
@@ -99,17 +100,33 @@ def _export_links(query: str) -> list[tuple[str, str]]:
     return links
 
 
-def _map_settings(place: Any = None) -> dict[str, str]:
-    tiles = getattr(settings, "I4P_TILE_URL", "")
+def _map_settings(place: Place | None = None) -> dict[str, str]:
+    """Tiles when the instance has a tile server; else loaded boundaries as an offline base."""
+    tiles: str = getattr(settings, "I4P_TILE_URL", "")
     boundaries = ""
-    if not tiles:
-        try:
-            boundaries = reverse("geo:boundaries")
-        except NoReverseMatch:
-            boundaries = ""
-        if boundaries and place is not None:
-            boundaries += f"?country={place.country_code}"
-    return {"tiles": tiles, "boundaries": boundaries}
+    if not tiles and place is not None:
+        country = (
+            place
+            if place.kind == PlaceKind.COUNTRY
+            else Place.objects.filter(kind=PlaceKind.COUNTRY, country_code=place.country_code)
+            .order_by("depth")
+            .first()
+        )
+        if (
+            country is not None
+            and Boundary.objects.filter(place__path__startswith=country.path).exists()
+        ):
+            try:
+                url = reverse("api:place_boundaries", kwargs={"place_uuid": country.uuid})
+            except NoReverseMatch:  # the places API is not mounted
+                url = ""
+            # First-level subdivisions, well simplified: a few tens of kilobytes at most.
+            boundaries = f"{url}?kind=admin1&tolerance=0.02" if url else ""
+    return {
+        "tiles": tiles,
+        "attribution": getattr(settings, "I4P_TILE_ATTRIBUTION", ""),
+        "boundaries": boundaries,
+    }
 
 
 def directory(request: HttpRequest) -> HttpResponse:
@@ -155,7 +172,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "exports": _export_links(query.urlencode()),
             "points": points,
-            "map": _map_settings(),
+            "map": _map_settings(form.place if form.is_valid() else None) if points else {},
         },
     )
 
@@ -166,10 +183,17 @@ def _neighbourhood(user: Any, actor: Actor) -> diagrams.Picture:
         hood = neighbourhood(user, actor, depth=2, max_nodes=NEIGHBOURHOOD_LIMIT)
     except NotFound:  # not published yet: nothing links to it
         return diagrams.Picture(width=diagrams.WIDTH, height=0)
+    # Acronyms make the shortest labels ("NPC"); the analysis does not carry them.
+    acronyms = {
+        str(uuid): acronym
+        for uuid, acronym in Actor.objects.filter(uuid__in=[n.uuid for n in hood.nodes])
+        .exclude(acronym="")
+        .values_list("uuid", "acronym")
+    }
     nodes = [
         diagrams.NodeIn(
             key=node.uuid,
-            label=node.name,
+            label=acronyms.get(node.uuid) or node.name,
             level=node.level,
             title=node.name,
             focus=node.uuid == hood.centre,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,7 @@ def pending(name: str, place: Place, **fields: Any) -> Actor:
 
 
 def names_in(response: Any) -> str:
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 # --- Directory ---------------------------------------------------------------------------------
@@ -209,8 +210,9 @@ def test_a_filtered_directory_costs_a_fixed_number_of_queries(
     for number in range(10):
         make_actor(f"Peace Committee {number}", place=g.tamale, themes=["mediation"])
     query = {"country": str(g.ghana.uuid), "area": str(g.northern.uuid), "theme": "mediation"}
-    # + the chosen country, area and theme, and the subdivisions of the country
-    with django_assert_num_queries(10):
+    # + the chosen country, area and theme, the subdivisions of the country, and for the map
+    # the country of the area and whether boundaries are loaded for it
+    with django_assert_num_queries(12):
         response = Client().get(reverse("registry:directory"), query)
     assert "10 organisations" in names_in(response)
 
@@ -718,3 +720,20 @@ def test_the_banded_layout_puts_global_on_top_and_mirrors_for_right_to_left() ->
     assert top.label == "UN" and bottom.label == "Local"
     assert left.edges[0].kind == "member-of"
     assert {round(n.x) for n in right.nodes} == {round(diagrams.WIDTH - n.x) for n in left.nodes}
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_drawings_keep_plain_numbers_in_languages_with_a_decimal_comma(language: str) -> None:
+    g = ghana()
+    council = make_actor(
+        "Northern Regional Peace Council", level=Level.SUBNATIONAL, place=g.northern
+    )
+    national = make_actor("National Peace Council", level=Level.NATIONAL, place=g.ghana)
+    add_relation(council, national, RelationData(kind="reports-to"), by=registry_admin())
+    client = Client()
+    client.cookies["django_language"] = language
+    for url in (reverse("registry:network"), reverse("registry:actor", args=[council.uuid])):
+        page = names_in(client.get(url))
+        numbers = re.findall(r' (?:cx|cy|x1|y1|x2|y2|width)="([^"]*)"', page)
+        assert numbers, url
+        assert all(re.fullmatch(r"[0-9.]+", number) for number in numbers), numbers[:10]
