@@ -186,7 +186,7 @@ def relations_csv(source: ExportSource) -> Iterator[str]:
         [[header for header, _tag in RELATION_COLUMNS], [tag for _h, tag in RELATION_COLUMNS]]
     )
     rows: list[list[str]] = []
-    for relation in source.relations().iterator(chunk_size=2000):
+    for relation in source.relations():
         values = _relation_values(relation)
         rows.append([values.get(tag, "") for _header, tag in RELATION_COLUMNS])
         if len(rows) == 2000:

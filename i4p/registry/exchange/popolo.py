@@ -53,7 +53,7 @@ def popolo_json(source: ExportSource) -> Iterator[str]:
         first = False
     yield '],"memberships":['
     first = True
-    for relation in source.relations().iterator(chunk_size=2000):
+    for relation in source.relations():
         yield ("" if first else ",") + _dump(membership(relation))
         first = False
     yield '],"areas":['

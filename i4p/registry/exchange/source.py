@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -48,15 +48,23 @@ class ExportSource:
         self.places.load(place_ids)
         return batch
 
-    def relations(self) -> QuerySet[Relation]:
+    def relations(self) -> Iterator[Relation]:
         """Visible relations whose both ends are among the exported actors."""
-        ids = self.actors().order_by().values("pk")
-        return (
+        relations = (
             relations_visible_to(self.user)
-            .filter(source__in=ids, target__in=ids)
             .select_related("source__place", "target__place")
             .order_by("source__name", "kind", "target__name", "pk")
         )
+        # Visible relations join published actors only, so without filters nothing is left
+        # to check. With filters, the exported ids are checked here: an `IN (subquery)` on
+        # both ends makes SQLite probe every pair.
+        unfiltered = replace(self.filters, include_pending=False) == ActorFilters()
+        exported = None if unfiltered else set(self.actors().values_list("pk", flat=True))
+        for relation in relations.iterator(chunk_size=2000):
+            if exported is None or (
+                relation.source_id in exported and relation.target_id in exported
+            ):
+                yield relation
 
     def identifier_schemes(self) -> list[str]:
         from i4p.registry.models import ActorIdentifier

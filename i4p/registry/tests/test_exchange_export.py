@@ -247,6 +247,11 @@ def test_an_export_follows_the_directory_filters() -> None:
         for row in _csv_rows(export_text("actors.csv", None, ActorFilters(kind="cso")))
     }
     assert names == {world.togo_cso.name}
+    # Relations follow the filters too: both ends must be among the exported actors.
+    assert _csv_rows(export_text("relations.csv", None, ActorFilters(kind="cso"))) == []
+    assert len(_csv_rows(export_text("relations.csv", None, ActorFilters(level="community")))) == 0
+    both = ActorFilters(place=world.ghana)
+    assert len(_csv_rows(export_text("relations.csv", None, both))) == 1
 
 
 def test_an_export_reads_its_places_once_not_once_per_actor(
