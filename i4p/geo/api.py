@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ConfigDict, model_validator
 
 from i4p.api.auth import anyone, require_perm, require_write, token_or_session
 from i4p.geo import selectors, services
@@ -71,6 +72,8 @@ class CodeIn(Schema):
 
 
 class PlaceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=200)
     kind: str
     parent: uuid.UUID | None = None
@@ -85,6 +88,16 @@ class PlaceIn(Schema):
 
 
 class PlacePatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # Every field is optional, so an array or a stray field must not pass as "no change".
+        if isinstance(data, list | str | int | float) or data is None:
+            raise ValueError("Send a JSON object of the fields to change.")
+        return data
+
     name: str | None = Field(None, min_length=1, max_length=200)
     parent: uuid.UUID | None = None
     latitude: float | None = None

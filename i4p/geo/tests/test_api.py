@@ -312,3 +312,20 @@ def test_boundaries_of_an_unknown_kind_are_a_clear_error(client: Client, ghana: 
 
     assert answer.status_code == 400
     assert answer.json()["fields"] == {"kind": ["planet"]}
+
+
+@pytest.mark.parametrize("body", ["[]", '{"nmae": "Typo"}', '"Tamale"'])
+def test_a_patch_that_is_not_an_object_of_known_fields_is_refused(
+    client: Client, ghana: Place, body: str
+) -> None:
+    tamale = Place.objects.get(name="Tamale")
+
+    answer = client.patch(
+        f"{API}/places/{tamale.uuid}",
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(Role.ADMIN, None)}",
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "invalid"
