@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, has_anywhere, scope_of
@@ -129,6 +129,7 @@ def _map_settings(place: Place | None = None) -> dict[str, str]:
     }
 
 
+@require_safe
 def directory(request: HttpRequest) -> HttpResponse:
     show_pending = has_anywhere(request.user, Perm.VIEW_PRIVATE)
     form = DirectoryFilterForm(request.GET or None, show_pending=show_pending)
@@ -220,6 +221,7 @@ def _grouped_relations(user: Any, actor: Actor) -> list[dict[str, Any]]:
     ]
 
 
+@require_safe
 def actor_page(request: HttpRequest, uuid: str) -> HttpResponse:
     actor = actor_detail(request.user, uuid)
     if actor is None:
@@ -263,7 +265,9 @@ def _editable(request: HttpRequest, uuid: str) -> Actor:
 def actor_edit(request: HttpRequest, uuid: str) -> HttpResponse:
     actor = _editable(request, uuid)
     seen = actor.updated_at.isoformat()
-    form = ActorEditForm(request.POST or None, initial=ActorEditForm.initial_for(actor))
+    form = ActorEditForm(
+        request.POST if request.method == "POST" else None, initial=ActorEditForm.initial_for(actor)
+    )
     if request.method == "POST" and form.is_valid():
         # Two editors on one entry: the second is told, instead of silently overwriting.
         if request.POST.get("seen") != seen:
@@ -402,6 +406,7 @@ def _plain_uuid(value: str) -> str:
     return str(uuid_module.UUID(value))
 
 
+@require_safe
 def network(request: HttpRequest) -> HttpResponse:
     ready = ready_network_figures(request.user)
     figures = ready.figures
@@ -463,7 +468,7 @@ def _figure_charts(figures: NetworkFigures) -> dict[str, Any]:
 
 
 def submit(request: HttpRequest) -> HttpResponse:
-    form = SubmitActorForm(request.POST or None)
+    form = SubmitActorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             actor, duplicates = submit_actor(

@@ -7,12 +7,14 @@ from datetime import timedelta
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from i4p.core.models import Heartbeat
 
 WORKER_STALE_AFTER = timedelta(minutes=3)
 
 
+@require_safe
 def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

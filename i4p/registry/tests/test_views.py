@@ -737,3 +737,19 @@ def test_the_drawings_keep_plain_numbers_in_languages_with_a_decimal_comma(langu
         numbers = re.findall(r' (?:cx|cy|x1|y1|x2|y2|width)="([^"]*)"', page)
         assert numbers, url
         assert all(re.fullmatch(r"[0-9.]+", number) for number in numbers), numbers[:10]
+
+
+def test_an_empty_submission_shows_the_required_fields_and_saves_nothing() -> None:
+    response = Client().post(reverse("registry:submit"), {})
+    assert "Please correct the fields marked below." in names_in(response)
+    assert not Actor.objects.exists()
+
+
+def test_the_read_only_pages_refuse_posts() -> None:
+    actor = make_actor("National Peace Council")
+    for url in (
+        reverse("registry:directory"),
+        reverse("registry:network"),
+        reverse("registry:actor", args=[actor.uuid]),
+    ):
+        assert Client().post(url, {"name": "x"}).status_code == 405
