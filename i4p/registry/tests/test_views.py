@@ -14,7 +14,7 @@ from i4p.accounts.middleware import SESSION_KEY
 from i4p.accounts.models import Role, User
 from i4p.accounts.services import grant_role
 from i4p.accounts.tests.factories import make_user, two_factor_ready
-from i4p.geo.models import Place
+from i4p.geo.models import Boundary, Place
 from i4p.geo.tests.factories import make_place
 from i4p.registry import diagrams
 from i4p.registry.models import (
@@ -753,3 +753,28 @@ def test_the_read_only_pages_refuse_posts() -> None:
         reverse("registry:actor", args=[actor.uuid]),
     ):
         assert Client().post(url, {"name": "x"}).status_code == 405
+
+
+def test_the_map_uses_tiles_when_configured_else_loaded_boundaries_else_markers_only(
+    settings: Any,
+) -> None:
+    g = ghana()
+    actor = make_actor("Northern Regional Peace Council", place=g.northern)
+    url = reverse("registry:actor", args=[actor.uuid])
+    bare = names_in(Client().get(url))
+    assert 'data-tiles=""' in bare and 'data-boundaries=""' in bare
+    assert "/static/vendor/leaflet/leaflet.js" in bare and "unpkg" not in bare
+    Boundary.objects.create(
+        place=g.northern,
+        geometry={"type": "Polygon", "coordinates": [[[-1, 9], [0, 9], [0, 10], [-1, 9]]]},
+        min_lon=-1,
+        min_lat=9,
+        max_lon=0,
+        max_lat=10,
+    )
+    offline = names_in(Client().get(url))
+    assert f"/api/v1/places/{g.ghana.uuid}/boundaries.geojson?kind=admin1" in offline
+    settings.I4P_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    online = names_in(Client().get(url))
+    assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in online
+    assert 'data-boundaries=""' in online
