@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -51,6 +52,7 @@ from i4p.registry.selectors import (
 )
 
 router = Router(tags=["registry"])
+M = TypeVar("M", bound=Model)
 
 # Every answer other than success has the same shape; listing them puts it in the spec.
 ERRORS: dict[int, type[Schema]] = {code: FieldsOut for code in (400, 401, 403, 404, 409)}
@@ -94,9 +96,7 @@ def list_actors(request: HttpRequest, query: Query[ActorQuery]) -> ActorListOut:
     actors = search_actors(request.user, filters)
     if query.moderation:
         actors = actors.filter(moderation=query.moderation)
-    page = list(actors[query.offset : query.offset + query.limit])
-    # A short first page tells the total without a second query.
-    count = len(page) if query.offset == 0 and len(page) < query.limit else actors.count()
+    page, count = _page(actors, query.offset, query.limit)
     return ActorListOut(
         count=count,
         limit=query.limit,
@@ -238,8 +238,7 @@ def list_relations(request: HttpRequest, query: Query[RelationQuery]) -> Relatio
     if query.kind:
         relations = relations.filter(kind=query.kind)
     relations = relations.order_by("kind", "source__name", "target__name", "id")
-    page = list(relations[query.offset : query.offset + query.limit])
-    count = len(page) if query.offset == 0 and len(page) < query.limit else relations.count()
+    page, count = _page(relations, query.offset, query.limit)
     return RelationListOut(
         count=count,
         limit=query.limit,
@@ -294,6 +293,19 @@ def delete_relation(request: HttpRequest, uuid: UUID) -> Status[None]:
 @router.get("/themes", auth=anyone, response={200: list[ThemeOut], **ERRORS})
 def list_themes(request: HttpRequest) -> list[ThemeOut]:
     return [ThemeOut.of(theme) for theme in Theme.objects.order_by("name", "slug")]
+
+
+def _page(rows: QuerySet[M], offset: int, limit: int) -> tuple[list[M], int]:
+    """One page and the total. A short page tells the total itself; otherwise one COUNT.
+
+    `COUNT(*) OVER ()` in the page query was measured too, and was slower on both databases
+    over 100,000 actors: the window makes the database keep every matching row, where the
+    ordered page alone keeps only the best `limit` of them.
+    """
+    page = list(rows[offset : offset + limit])
+    if len(page) < limit and (page or offset == 0):
+        return page, offset + len(page)
+    return page, rows.count()
 
 
 # -- parsing helpers: references by UUID, unknown ones are the caller's mistake (400) --------

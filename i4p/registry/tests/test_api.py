@@ -545,15 +545,26 @@ def test_listing_actors_takes_three_queries_however_many_rows(
             themes=["mediation", "youth"],
         )
     client = Client()
-    # The total, the page with its places, the themes of the page.
+    # The page with its places, the themes of the page, the total.
     with django_assert_num_queries(3):
         answer = client.get(f"{API}/actors?limit=20&q=peace")
     assert len(body(answer)["items"]) == 20
+    assert body(answer)["count"] == rows
     assert body(answer)["items"][0]["themes"] == ["mediation", "youth"]
     # And one more to find the place named by its UUID.
     with django_assert_num_queries(4):
         answer = client.get(f"{API}/actors?limit=20&place={area.ghana.uuid}&theme=youth&offset=5")
     assert len(body(answer)["items"]) == 20
+    assert body(answer)["count"] == rows
+
+
+def test_a_page_past_the_end_still_tells_the_total() -> None:
+    for number in range(5):
+        make_actor(f"Forum {number}")
+    answer = body(Client().get(f"{API}/actors?limit=20&offset=40"))
+    assert answer["items"] == []
+    assert answer["count"] == 5
+    assert body(Client().get(f"{API}/actors?q=nothing+like+it"))["count"] == 0
 
 
 def test_a_first_page_shorter_than_the_limit_needs_no_count_query(
