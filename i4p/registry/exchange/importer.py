@@ -24,6 +24,7 @@ from i4p.core.text import fold
 from i4p.registry.exchange.rows import ActorRef, ActorRow, ParsedFile, Problem, RelationRow
 from i4p.registry.exchange.source import actor_data_of, same_data
 from i4p.registry.models import Actor, ActorIdentifier, Moderation, Relation
+from i4p.registry.selectors import text_matches
 from i4p.registry.services import (
     ActorData,
     RelationData,
@@ -231,7 +232,8 @@ class _Importer:
             return None
         place = row.values.get("place") if isinstance(row, ActorRow) else None
         country = place.country_code if place is not None else ref.country
-        candidates = Actor.objects.filter(search_text__startswith=folded).exclude(
+        # The full-text index narrows the search; the exact folded name decides.
+        candidates = text_matches(ref.name, Actor.objects.all()).exclude(
             moderation__in=[Moderation.REJECTED, Moderation.MERGED]
         )
         if country:
