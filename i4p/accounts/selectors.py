@@ -44,7 +44,8 @@ class Scope:
     def q(self, place_field: str) -> Q:
         """A filter keeping rows whose `place_field` lies inside the scope."""
         if self.everywhere:
-            return Q()
+            # Not an empty Q(): `public | Q()` would collapse to `public` and hide the rest.
+            return Q(pk__isnull=False)
         if not self.paths:
             return Q(pk__in=[])
         condition = Q()

@@ -8,9 +8,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict, model_validator
 
 from i4p.api.auth import anyone, require_perm, require_write, token_or_session
+from i4p.api.schemas import InputSchema
 from i4p.geo import selectors, services
 from i4p.geo.boundaries import boundaries_geojson
 from i4p.geo.geocode import geocode
@@ -66,14 +66,12 @@ class PlaceDetailOut(PlaceOut):
     predecessors: list[PlaceRefOut]
 
 
-class CodeIn(Schema):
+class CodeIn(InputSchema):
     scheme: str
     code: str = Field(min_length=1, max_length=40)
 
 
-class PlaceIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class PlaceIn(InputSchema):
     name: str = Field(min_length=1, max_length=200)
     kind: str
     parent: uuid.UUID | None = None
@@ -87,17 +85,7 @@ class PlaceIn(Schema):
     aliases: list[str] = []
 
 
-class PlacePatchIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        # Every field is optional, so an array or a stray field must not pass as "no change".
-        if isinstance(data, list | str | int | float) or data is None:
-            raise ValueError("Send a JSON object of the fields to change.")
-        return data
-
+class PlacePatchIn(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     parent: uuid.UUID | None = None
     latitude: float | None = None

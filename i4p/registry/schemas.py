@@ -9,6 +9,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from i4p.api.schemas import InputSchema
 from i4p.registry.models import (
     Actor,
     ActorKind,
@@ -221,7 +222,7 @@ def _source(value: Any) -> dict[str, str]:
     return {key: str(value[key]) for key in ("quote", "title", "url") if key in value}
 
 
-class ActorCreateIn(Schema):
+class ActorCreateIn(InputSchema):
     name: str = Field(max_length=300)
     kind: ActorKind
     level: Level
@@ -240,7 +241,7 @@ class ActorCreateIn(Schema):
     publish: bool = Field(True, description="Publish at once; false leaves it pending.")
 
 
-class ActorUpdateIn(Schema):
+class ActorUpdateIn(InputSchema):
     """Only the fields sent change; the others keep their value."""
 
     name: str | None = Field(None, max_length=300)
@@ -261,7 +262,7 @@ class ActorUpdateIn(Schema):
     note: str = Field("", description="Why the change was made; kept in the history.")
 
 
-class ActorSubmissionIn(Schema):
+class ActorSubmissionIn(InputSchema):
     name: str = Field(max_length=300)
     kind: ActorKind
     level: Level
@@ -292,11 +293,11 @@ class ActorSubmissionOut(Schema):
     )
 
 
-class RejectIn(Schema):
+class RejectIn(InputSchema):
     reason: str = Field(description="Why; the submitter will read it.")
 
 
-class MergeIn(Schema):
+class MergeIn(InputSchema):
     into: UUID = Field(description="The entry that stays; this one is folded into it.")
 
 
@@ -328,7 +329,7 @@ class RelationListOut(Schema):
     items: list[RelationOut]
 
 
-class RelationCreateIn(Schema):
+class RelationCreateIn(InputSchema):
     source: UUID
     target: UUID
     kind: RelationKind
@@ -340,7 +341,7 @@ class RelationCreateIn(Schema):
     illustrative: bool = False
 
 
-class RelationUpdateIn(Schema):
+class RelationUpdateIn(InputSchema):
     """Only the fields sent change; the two ends of a relation stay as they are."""
 
     kind: RelationKind | None = None

@@ -268,10 +268,8 @@ def update_actor(actor: Actor, data: ActorData, *, by: Any, note: str = "") -> A
     before = _snapshot(actor)
     before_links = _link_snapshot(actor)
     _apply(actor, data)
-    actor.save()
-    _save_links(actor, data)
     after = _snapshot(actor)
-    after_links = _link_snapshot(actor)
+    after_links = _wanted_links(data)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     changes.update(
         {
@@ -280,6 +278,10 @@ def update_actor(actor: Actor, data: ActorData, *, by: Any, note: str = "") -> A
             if before_links[k] != after_links[k]
         }
     )
+    if not changes:
+        return actor  # nothing to write: the record and its "updated" time stay as they were
+    actor.save()
+    _save_links(actor, data)
     if changes:
         ActorVersion.objects.create(
             actor=actor, by=_user(by), action="edited", changes=changes, note=note
@@ -294,6 +296,18 @@ def _link_snapshot(actor: Actor) -> dict[str, Any]:
         "coverage": sorted(str(u) for u in actor.coverage.values_list("uuid", flat=True)),
         "place": str(actor.place.uuid) if actor.place else None,
         "identifiers": sorted(f"{i.scheme}:{i.identifier}" for i in actor.identifiers.all()),
+    }
+
+
+def _wanted_links(data: ActorData) -> dict[str, Any]:
+    """The same shape as `_link_snapshot`, for the values an edit asks for."""
+    return {
+        "themes": sorted(set(data.themes)),
+        "coverage": sorted({str(place.uuid) for place in data.coverage}),
+        "place": str(data.place.uuid) if data.place else None,
+        "identifiers": sorted(
+            {f"{scheme.strip()}:{identifier.strip()}" for scheme, identifier in data.identifiers}
+        ),
     }
 
 
@@ -469,11 +483,12 @@ def update_relation(relation: Relation, data: RelationData, *, by: Any) -> Relat
     if clash.exists():
         raise Duplicate("This relation is already recorded.")
     changed = [name for name, value in vars(data).items() if getattr(relation, name) != value]
+    if not changed:
+        return relation
     for name, value in vars(data).items():
         setattr(relation, name, value)
     relation.save()
-    if changed:
-        record_event(relation, "relation.edited", by=by, fields=changed)
+    record_event(relation, "relation.edited", by=by, fields=changed)
     return relation
 
 

@@ -113,3 +113,17 @@ def test_the_django_admin_is_closed_to_staff_who_are_not_superusers() -> None:
     session.save()
     answer = client.get("/admin/registry/theme/")
     assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
+
+
+def test_an_unscoped_grant_widens_a_public_filter_instead_of_vanishing_from_it() -> None:
+    from django.db.models import Q
+
+    from i4p.accounts.models import User as UserModel
+
+    admin = make_user()
+    grant_role(admin, by=None, role=Role.ADMIN)
+    other = make_user()
+    scope = scope_of(admin, Perm.VIEW_PRIVATE)
+    # "public rows, or rows inside the scope": everywhere must mean every row.
+    rows = UserModel.objects.filter(Q(username="nobody") | scope.q("grants__place"))
+    assert {admin, other} <= set(rows)

@@ -249,3 +249,15 @@ def test_names_that_differ_in_one_place_word_are_not_duplicates_but_acronyms_mat
     )
     assert find_duplicates("Volta Regional Peace Council", country_code="GH") == []
     assert [a.acronym for a, _ in find_duplicates("WANEP", country_code="GH")] == ["WANEP"]
+
+
+def test_an_edit_that_changes_nothing_writes_nothing() -> None:
+    ghana = make_place("Ghana", country_code="GH")
+    admin = make_user(is_superuser=True)
+    actor = create_actor(lpc("Wa Peace Committee", ghana, themes=[]), by=admin)
+    stamp = Actor.objects.get(pk=actor.pk).updated_at
+    events = AuditEvent.objects.count()
+    update_actor(actor, lpc("Wa Peace Committee", ghana), by=admin)
+    assert Actor.objects.get(pk=actor.pk).updated_at == stamp
+    assert AuditEvent.objects.count() == events
+    assert not ActorVersion.objects.filter(actor=actor, action="edited").exists()
