@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from i4p.geo.geocode import geocode
 from i4p.geo.models import Place
 from i4p.registry.models import ActorKind, ActorStatus, Level, RelationKind, Theme, Visibility
 from i4p.registry.services import ActorData, RelationData
@@ -94,6 +95,10 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+# A misspelt town is accepted when the match is this sure (0-100); otherwise we ask again.
+SURE_ENOUGH = 85.0
+
+
 class SubmitActorForm(forms.Form):
     name = forms.CharField(label=_("Name of the organisation"), max_length=300)
     acronym = forms.CharField(label=_("Acronym"), max_length=40, required=False)
@@ -103,6 +108,12 @@ class SubmitActorForm(forms.Form):
     )
     country = forms.ModelChoiceField(
         label=_("Country"), to_field_name="uuid", queryset=_countries(), empty_label="—"
+    )
+    town = forms.CharField(
+        label=_("Town, district or region (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("Where it is based, so that the moderators of that area see it."),
     )
     description = forms.CharField(
         label=_("What it does"),
@@ -124,6 +135,30 @@ class SubmitActorForm(forms.Form):
         help_text=_("Only moderators see it, to ask you questions. It is never published."),
     )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country, town = data.get("country"), (data.get("town") or "").strip()
+        data["seat"] = country
+        if country is not None and town:
+            found = [
+                candidate
+                for candidate in geocode(town, country=country.country_code, limit=5)
+                if candidate.place.path.startswith(country.path)
+                and (candidate.kind != "fuzzy" or candidate.score >= SURE_ENOUGH)
+            ]
+            if not found:
+                self.add_error(
+                    "town",
+                    _(
+                        "We could not find %(town)s in %(country)s. Check the spelling, or "
+                        "leave it empty."
+                    )
+                    % {"town": town, "country": country.name},
+                )
+            else:
+                data["seat"] = found[0].place
+        return data
+
     def actor_data(self) -> ActorData:
         data = self.cleaned_data
         return ActorData(
@@ -131,8 +166,8 @@ class SubmitActorForm(forms.Form):
             acronym=data["acronym"],
             kind=data["kind"],
             level=data["level"],
-            place=data["country"],
-            coverage=[data["country"]],
+            place=data["seat"],
+            coverage=[data["seat"]],
             description=data["description"],
             website=data["website"],
             themes=[theme.slug for theme in data["themes"]],

@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from i4p.accounts.middleware import SESSION_KEY
 from i4p.accounts.models import Role, User
 from i4p.accounts.services import grant_role
 from i4p.accounts.tests.factories import make_user, two_factor_ready
 from i4p.geo.models import Boundary, Place
+from i4p.geo.services import create_place
 from i4p.geo.tests.factories import make_place
 from i4p.registry import diagrams
 from i4p.registry.models import (
@@ -30,6 +30,7 @@ from i4p.registry.models import (
 )
 from i4p.registry.services import ActorData, RelationData, add_relation, submit_actor
 from i4p.registry.tests.builders import make_actor, registry_admin
+from i4p.web.tests.world import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -53,16 +54,6 @@ def ghana() -> Ghana:
     moderator = two_factor_ready(make_user("northern-moderator"))
     grant_role(moderator, by=None, role=Role.MODERATOR, place=northern)
     return Ghana(country, northern, tamale, volta, togo, moderator)
-
-
-def logged_in(user: User) -> Client:
-    """A client past the login and the two-factor page (those pages have their own tests)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = True
-    session.save()
-    return client
 
 
 def pending(name: str, place: Place, **fields: Any) -> Actor:
@@ -778,3 +769,39 @@ def test_the_map_uses_tiles_when_configured_else_loaded_boundaries_else_markers_
     online = names_in(Client().get(url))
     assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in online
     assert 'data-boundaries=""' in online
+
+
+def test_a_submission_seated_in_a_town_reaches_the_moderator_of_that_region() -> None:
+    ghana = create_place("Ghana", kind="country", country_code="GH")
+    north = create_place("Northern", kind="admin1", parent=ghana)
+    create_place("Tamale", kind="locality", parent=north, latitude=9.4, longitude=-0.85)
+    moderator = two_factor_ready(make_user())
+    grant_role(moderator, by=None, role=Role.MODERATOR, place=north)
+    form = {
+        "name": "Tamale Women Mediators",
+        "kind": "cso",
+        "level": "district",
+        "country": str(ghana.uuid),
+        "town": "Tamalé",
+    }
+    assert Client().post("/submit/", form).status_code == 200
+    entry = Actor.objects.get(name="Tamale Women Mediators")
+    assert entry.place is not None and entry.place.name == "Tamale"
+    assert "Tamale Women Mediators" in logged_in(moderator).get("/moderation/").content.decode()
+
+
+def test_a_town_that_is_not_in_the_country_is_asked_again_and_nothing_is_stored() -> None:
+    ghana = create_place("Ghana", kind="country", country_code="GH")
+    answer = Client().post(
+        "/submit/",
+        {
+            "name": "Somewhere Group",
+            "kind": "cso",
+            "level": "district",
+            "country": str(ghana.uuid),
+            "town": "Xqzzyville",
+        },
+    )
+    assert answer.status_code == 200
+    assert "We could not find" in answer.content.decode()
+    assert not Actor.objects.exists()
