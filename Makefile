@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/i4p
 
-.PHONY: demo serve test test-sqlite test-postgres check openapi clean
+.PHONY: demo serve test test-sqlite test-postgres check openapi messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("i4p needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -53,6 +53,14 @@ check: $(VENV)/.installed-dev
 
 openapi: $(VENV)/.installed-dev
 	env -u DATABASE_URL $(BIN)/i4p openapi
+
+# For translators (needs GNU gettext): re-extract every string into i4p/locale/*/django.po, then
+# compile the .mo files that are committed beside them. `make messages LOCALES="sw pt"` starts
+# or updates those languages; without LOCALES every language already in i4p/locale is updated.
+messages: $(VENV)/.installed
+	$(BIN)/i4p makemessages $(if $(LOCALES),$(addprefix -l ,$(LOCALES)),-a) \
+		--ignore=.venv --ignore=var --ignore=bench --ignore=build
+	$(BIN)/i4p compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var
