@@ -135,3 +135,49 @@ def test_the_licence_is_agpl_3_or_later() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert "GNU AFFERO GENERAL PUBLIC LICENSE" in text and "AGPL-3.0-or-later" in text
     assert 'license = "AGPL-3.0-or-later"' in (ROOT / "pyproject.toml").read_text()
+
+
+def _atomic_services() -> list[tuple[str, ast.FunctionDef]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("services.py")):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if (
+                isinstance(node, ast.FunctionDef)
+                and not node.name.startswith("_")
+                and any("atomic" in ast.unparse(d) for d in node.decorator_list)
+            ):
+                found.append((f"{path.relative_to(PACKAGE)}:{node.name}", node))
+    return found
+
+
+def test_every_write_service_records_an_audit_event() -> None:
+    services = _atomic_services()
+    assert len(services) >= 20  # the sweep sees the real services
+    silent = [
+        name
+        for name, node in services
+        if not any(
+            isinstance(call, ast.Call) and ast.unparse(call.func).endswith("record_event")
+            for call in ast.walk(node)
+        )
+    ]
+    assert silent == [], f"services that write without an audit row: {silent}"
+
+
+@pytest.mark.django_db
+def test_the_audit_log_refuses_changes_and_deletions() -> None:
+    from i4p.core.audit import record_event
+    from i4p.core.models import AppendOnlyError, AuditEvent
+
+    event = record_event(None, "test.happened", by=None, fields=["name"])
+    event.note = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(note="rewritten")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).note == ""
