@@ -102,6 +102,7 @@ def a_small_directory() -> None:
     make_actor(
         "National Peace Council",
         acronym="NPC",
+        description="Statutory body set up by the National Peace Council Act, 2011.",
         kind=ActorKind.PEACE_COUNCIL,
         level=Level.NATIONAL,
         place=ghana,
@@ -240,3 +241,9 @@ def test_the_directory_in_arabic_reads_right_to_left_in_a_real_browser(
     assert name.bounding_box()["x"] > kind.bounding_box()["x"]
     assert name.inner_text() == "الاسم"
     page.screenshot(path=str(screenshots / "directory-ar-translated.png"), full_page=True)
+    # Text entered in English keeps its own direction inside the Arabic page: the full stop
+    # ends the sentence instead of jumping to its start.
+    page.get_by_role("link", name="National Peace Council").click()
+    description = page.get_by_text("Statutory body set up by the National Peace Council Act")
+    assert description.evaluate("node => getComputedStyle(node).direction") == "ltr"
+    assert page.locator("html").get_attribute("dir") == "rtl"
