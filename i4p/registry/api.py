@@ -45,9 +45,9 @@ from i4p.registry.selectors import (
     ActorFilters,
     actor_detail,
     actor_relations,
+    actor_results,
     contacts_visible_to,
     relations_visible_to,
-    search_actors,
     visible_actors,
 )
 
@@ -93,12 +93,18 @@ def list_actors(request: HttpRequest, query: Query[ActorQuery]) -> ActorListOut:
         place=_place(query.place, "place"),
         include_pending=bool(query.moderation),
     )
-    actors = search_actors(request.user, filters)
     if query.moderation:
-        actors = actors.filter(moderation=query.moderation)
-    page, count = _page(actors, query.offset, query.limit)
+        filters = replace(filters, moderation=query.moderation)
+    # Counted up to 1,000 matches, or past the end of this page when it lies further.
+    results = actor_results(request.user, filters).counting_to(query.offset + query.limit)
+    page = results[query.offset : query.offset + query.limit]
+    if len(page) < query.limit and (page or query.offset == 0):
+        count, lower_bound = query.offset + len(page), False  # a short page tells the total
+    else:
+        count, lower_bound = results.shown_count, results.count_is_lower_bound
     return ActorListOut(
         count=count,
+        count_is_lower_bound=lower_bound,
         limit=query.limit,
         offset=query.offset,
         items=[ActorListItemOut.of(actor) for actor in page],

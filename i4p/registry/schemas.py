@@ -93,7 +93,12 @@ class ActorListItemOut(Schema):
 
 
 class ActorListOut(Schema):
-    count: int
+    count: int = Field(
+        description="How many actors match; when `count_is_lower_bound`, at least this many."
+    )
+    count_is_lower_bound: bool = Field(
+        description='True when more actors match than were counted (shown as "1,000+").'
+    )
     limit: int
     offset: int
     items: list[ActorListItemOut]

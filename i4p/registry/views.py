@@ -48,6 +48,7 @@ from i4p.registry.selectors import (
     ActorFilters,
     actor_detail,
     actor_relations,
+    actor_results,
     contacts_visible_to,
     moderation_queue,
     relations_visible_to,
@@ -144,8 +145,13 @@ def directory(request: HttpRequest) -> HttpResponse:
             place=form.place,
             include_pending=bool(data.get("pending")),
         )
-    actors = search_actors(request.user, filters)
-    page = Paginator(actors, PAGE_SIZE).get_page(request.GET.get("page"))
+    results = actor_results(request.user, filters)
+    # Counted up to 1,000 matches ("1,000+"), or past the page asked for, so Next goes on.
+    asked = request.GET.get("page", "1")
+    asked_page = int(asked) if asked.isdigit() and len(asked) < 7 else 1
+    results = results.counting_to(asked_page * PAGE_SIZE)
+    page = Paginator(results, PAGE_SIZE).get_page(asked)
+    actors = results.matches
     query = request.GET.copy()
     query.pop("page", None)
     # One marker per seat, counting every match (not only this page), in one query.
