@@ -172,6 +172,20 @@ def test_an_anonymous_visitor_gets_the_language_their_browser_asks_for(
 
 
 @pytest.mark.django_db
+def test_the_language_menu_names_each_language_in_itself_on_an_arabic_page() -> None:
+    page = text_of(Client(), reverse("registry:directory"), accept_language="ar")
+    menu = page.split('<select id="lang"', 1)[1].split("</select>", 1)[0]
+    for code, name in [
+        ("en", "English"),
+        ("fr", "français"),
+        ("ar", "العربيّة"),
+        ("sw", "Kiswahili"),
+    ]:
+        assert f'value="{code}"' in menu and name in menu
+    assert "الفرنسية" not in menu
+
+
+@pytest.mark.django_db
 def test_a_users_own_language_wins_over_the_browsers() -> None:
     client = Client()
     client.force_login(make_user("omar", language="ar"))
