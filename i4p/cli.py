@@ -48,6 +48,12 @@ def serve(argv: list[str]) -> int:
     )
     stop = threading.Event()
     threading.Thread(target=_heartbeat_loop, args=(stop, 60.0), daemon=True).start()
+
+    def _on_terminate(signum: int, frame: object) -> None:
+        # A service manager stops us with SIGTERM: stop both children, never orphan them.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _on_terminate)
     print(f"i4p: serving on http://{bind}/ with a background worker (Ctrl-C stops both)")
     try:
         while web.poll() is None and worker.poll() is None:

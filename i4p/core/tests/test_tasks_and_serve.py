@@ -71,6 +71,24 @@ def test_serve_runs_the_web_server_and_the_worker_on_a_wal_sqlite_database(
         assert isinstance(health.get("worker"), dict) and health["worker"]["alive"] is True
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=30)
+    # Stopping `i4p serve` stops the web server and the worker with it: nothing keeps running.
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2)
+    time.sleep(1)
+    assert processes_using(tmp_path) == []
     mode = sqlite3.connect(tmp_path / "i4p.sqlite3").execute("PRAGMA journal_mode").fetchone()
     assert mode[0] == "wal"
+
+
+def processes_using(folder: Path) -> list[int]:
+    """Processes whose environment points i4p at this folder (Linux /proc)."""
+    marker = f"I4P_DATA_DIR={folder}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
