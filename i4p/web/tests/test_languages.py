@@ -162,6 +162,7 @@ def test_an_anonymous_visitor_who_picks_arabic_gets_the_directory_right_to_left(
         ("ar-EG,ar;q=0.9", "ar", "rtl", "من هو مَن في البنية التحتية للسلام"),
         ("de-DE,de;q=0.9", "en", "ltr", "Who is who in the infrastructure for peace"),
     ],
+    ids=["french", "arabic", "german-falls-back-to-english"],
 )
 def test_an_anonymous_visitor_gets_the_language_their_browser_asks_for(
     header: str, language: str, direction: str, heading: str
