@@ -14,12 +14,14 @@ from typing import Any
 from django.db import migrations
 
 SQLITE_CREATE = [
+    # Every SQLite index ends with the rowid: (key, id) order comes with it.
     "CREATE INDEX registry_actor_search_key ON registry_actor (substr(search_text, 1, 300))",
     "CREATE INDEX registry_actor_acronym_upper ON registry_actor (upper(acronym))",
 ]
 POSTGRES_CREATE = [
+    # With the id: the starts-with tier is read in (key, id) order straight from the index.
     "CREATE INDEX registry_actor_search_key ON registry_actor "
-    '((substr(search_text, 1, 300) COLLATE "C"))',
+    '((substr(search_text, 1, 300) COLLATE "C"), id)',
     "CREATE INDEX registry_actor_acronym_upper ON registry_actor (upper(acronym))",
 ]
 DROP = [
