@@ -14,6 +14,7 @@ from i4p.accounts.services import grant_role, issue_token
 from i4p.accounts.tests.factories import make_user
 from i4p.geo.models import Place
 from i4p.geo.tests.factories import make_place
+from i4p.registry import selectors
 from i4p.registry.models import (
     Actor,
     ActorKind,
@@ -556,6 +557,29 @@ def test_listing_actors_takes_three_queries_however_many_rows(
         answer = client.get(f"{API}/actors?limit=20&place={area.ghana.uuid}&theme=youth&offset=5")
     assert len(body(answer)["items"]) == 20
     assert body(answer)["count"] == rows
+
+
+def test_a_broad_search_counts_up_to_the_limit_and_says_more_match(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 4)
+    for number in range(7):
+        make_actor(f"Peace Forum {number}")
+    make_actor("Forum for Dialogue", acronym="PEACE")
+    client = Client()
+    # The bounded count, the exact and starts-with tiers (which fill the page), the themes.
+    with django_assert_num_queries(4):
+        first = body(client.get(f"{API}/actors?q=peace&limit=2"))
+    assert (first["count"], first["count_is_lower_bound"]) == (4, True)
+    assert [item["name"] for item in first["items"]] == ["Forum for Dialogue", "Peace Forum 0"]
+    # A page past the bound counts past that page.
+    further = body(client.get(f"{API}/actors?q=peace&limit=2&offset=4"))
+    assert (further["count"], further["count_is_lower_bound"]) == (6, True)
+    assert [item["name"] for item in further["items"]] == ["Peace Forum 3", "Peace Forum 4"]
+    last = body(client.get(f"{API}/actors?q=peace&limit=2&offset=6"))
+    assert (last["count"], last["count_is_lower_bound"]) == (8, False)
+    narrow = body(client.get(f"{API}/actors?q=dialogue"))
+    assert (narrow["count"], narrow["count_is_lower_bound"]) == (1, False)
 
 
 def test_a_page_past_the_end_still_tells_the_total() -> None:
