@@ -336,7 +336,9 @@ def measure(acronyms: list[str], per_kind: int, seed: int) -> dict[str, Any]:
         assert answer.status_code == 200, answer.content
         data = json.loads(answer.content)
         assert not data["count_is_lower_bound"] or data["count"] == COUNT_LIMIT, data["count"]
-        return [item["uuid"] for item in data["items"]], data["count"]
+        # A count that stopped at the bound is kept as one more, shown as "1,000+".
+        count = data["count"] + (1 if data["count_is_lower_bound"] else 0)
+        return [item["uuid"] for item in data["items"]], count
 
     for _kind, text in runs[:20]:  # warm caches and connections
         api(text)
@@ -420,6 +422,8 @@ def report(result: dict[str, Any]) -> None:
 def report_row(group: str, values: dict[str, list[float]], matches: float | None) -> None:
     api, sql = values["api"], values["sql"]
     shown = f"{matches:,.0f}" if matches is not None else ""
+    if matches is not None and matches > COUNT_LIMIT:
+        shown = f"{COUNT_LIMIT:,}+"
     print(
         f"{group:<12} {len(api):>4} {shown:>8} | {percentile(api, 0.5):>8.2f} "
         f"{percentile(api, 0.95):>7.2f} {percentile(api, 0.99):>7.2f} | "
