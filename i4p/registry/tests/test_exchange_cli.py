@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from i4p.core.models import AuditEvent
 from i4p.registry.models import Actor
-from i4p.registry.tests.test_exchange_world import PENDING_NAME, build_world, registry_fingerprint
+from i4p.registry.tests.exchange_world import PENDING_NAME, build_world, registry_fingerprint
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from i4p.registry.exchange.files import EXPORTS
 from i4p.registry.exchange.source import ExportSource, contacts_by_actor
 from i4p.registry.models import Actor, ContactPoint
 from i4p.registry.selectors import ActorFilters, contacts_visible_to
-from i4p.registry.tests.test_exchange_world import (
+from i4p.registry.tests.exchange_world import (
     PENDING_NAME,
     SECRET_EMAIL,
     SECRET_PERSON,

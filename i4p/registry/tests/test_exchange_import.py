@@ -14,7 +14,7 @@ from i4p.registry.exchange.files import parse_file
 from i4p.registry.exchange.importer import ImportReport, run_import
 from i4p.registry.models import Actor, ActorVersion, Relation
 from i4p.registry.selectors import ActorFilters
-from i4p.registry.tests.test_exchange_world import (
+from i4p.registry.tests.exchange_world import (
     build_world,
     export_text,
     registry_fingerprint,

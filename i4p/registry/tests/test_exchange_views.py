@@ -14,7 +14,7 @@ from i4p.accounts.models import User
 from i4p.accounts.tests.factories import make_user
 from i4p.core.models import AuditEvent
 from i4p.registry.models import Actor
-from i4p.registry.tests.test_exchange_world import PENDING_NAME, SECRET_PHONE, build_world
+from i4p.registry.tests.exchange_world import PENDING_NAME, SECRET_PHONE, build_world
 
 pytestmark = pytest.mark.django_db
 
