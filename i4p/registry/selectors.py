@@ -112,8 +112,8 @@ COUNT_LIMIT = 1000
 _KEY_CHARS = 300
 
 
-# What a list shows (the API's list items, the directory's rows): loading no more halves the
-# time Django spends building the rows of a page.
+# What a list shows (the API's list items, the directory's rows): loading no more saved about
+# 1 ms of the ~6 ms Django spent on a page of 20 (dates, JSON fields, the place's columns).
 _LISTED = (
     *("uuid", "name", "acronym", "kind", "level", "status", "moderation", "website"),
     *("illustrative", "place__uuid", "place__name"),
