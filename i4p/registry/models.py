@@ -110,7 +110,13 @@ class Actor(PublicModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["moderation", "kind", "level"])]
+        indexes = [
+            models.Index(fields=["moderation", "kind", "level"]),
+            # The directory's first page: published entries by name, read in index order.
+            models.Index(fields=["moderation", "name", "id"], name="registry_actor_directory"),
+            # The directory map counts entries per seat from this index alone.
+            models.Index(fields=["moderation", "place"], name="registry_actor_seats"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
