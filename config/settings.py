@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page from its own static files, not a CDN: instances run offline
     "i4p.core",
     "i4p.geo",
     "i4p.accounts",

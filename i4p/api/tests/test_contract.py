@@ -5,6 +5,7 @@ document, so a new endpoint is covered the day it appears."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,9 @@ def test_a_read_only_token_cannot_write() -> None:
         answer = reader.generic(method, url, "{}", content_type="application/json")
         assert database_fingerprint() == before, (method, url)
         assert answer.status_code in {400, 403}, (method, url, answer.status_code)
+
+
+def test_the_api_docs_page_loads_nothing_from_other_hosts() -> None:
+    page = Client().get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in page
+    assert not re.search(r"""(?:src|href)=["']https?://""", page), "instances run offline"
