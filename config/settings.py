@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "i4p.geo",
     "i4p.accounts",
     "i4p.registry",
+    "i4p.warning",
     "i4p.api",
     "i4p.web",
 ]
@@ -136,6 +137,24 @@ I4P_LOCKOUT_MINUTES = env_int("I4P_LOCKOUT_MINUTES", 15)
 # drawn over the loaded admin boundaries instead.
 I4P_TILE_URL = env_str("I4P_TILE_URL", "")
 I4P_TILE_ATTRIBUTION = env_str("I4P_TILE_ATTRIBUTION", "")
+
+# Reporter protection. Identity keys: Fernet keys, newest first; older ones still decrypt
+# until `i4p rotate_keys` has re-encrypted every row. The sender-hash keys (newest first) key
+# the hash that threads messages from one phone: kept apart from the database and from the
+# identity keys. Unset, the demo keeps generated keys in files under I4P_SECRETS_DIR.
+I4P_IDENTITY_KEYS = env_list("I4P_IDENTITY_KEYS", [])
+I4P_SENDER_HASH_KEYS = env_list("I4P_SENDER_HASH_KEYS", [])
+I4P_SECRETS_DIR = Path(env_str("I4P_SECRETS_DIR", str(DATA_DIR / "secrets")))
+# Anyone may send a report through the web form (it waits for review) unless this is off.
+I4P_PUBLIC_REPORTS = env_bool("I4P_PUBLIC_REPORTS", True)
+# Public views of reports: places shown down to this admin level at most, points moved by
+# this many metres, nothing newer than this many hours, counts below this threshold hidden.
+I4P_PUBLIC_PLACE_LEVEL = env_str("I4P_PUBLIC_PLACE_LEVEL", "admin1")
+I4P_PUBLIC_FUZZ_METRES = env_int("I4P_PUBLIC_FUZZ_METRES", 5000)
+I4P_PUBLIC_DELAY_HOURS = env_int("I4P_PUBLIC_DELAY_HOURS", 48)
+I4P_PUBLIC_MIN_COUNT = env_int("I4P_PUBLIC_MIN_COUNT", 3)
+# A reviewer's edit lock lasts this long unless renewed.
+I4P_REVIEW_LOCK_MINUTES = env_int("I4P_REVIEW_LOCK_MINUTES", 15)
 
 # Every page string goes through gettext; right-to-left languages flip the layout.
 LANGUAGE_CODE = "en"

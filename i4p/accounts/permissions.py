@@ -15,14 +15,34 @@ class Perm(StrEnum):
     IMPORT = "registry.import"
     MANAGE_PLACES = "geo.manage"
     MANAGE_USERS = "accounts.manage"
+    # Early warning. Everyone signed in may report; a monitor sees only their own reports.
+    VIEW_REPORTS = "warning.view_reports"  # every report in the place scope
+    REVIEW = "warning.review"  # triage, verify, grade, group into incidents
+    BREAK_LOCK = "warning.break_lock"  # take over another reviewer's edit lock
+    REVEAL_IDENTITY = "warning.reveal_identity"  # a separate grant: asks a reason, audited
+    MESSAGE_REPORTERS = "warning.message_reporters"  # follow-up questions through the gateway
+    EXPORT_REPORTS = "warning.export"
+    IMPORT_EVENTS = "warning.import_events"
+    CONFIGURE_WARNING = "warning.configure"  # frameworks, form fields, gateways, wording
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    # Revealing who a reporter is stays out of every role but admin, and even there each
+    # reveal asks a reason and is audited.
     Role.ADMIN: frozenset(Perm),
     Role.MODERATOR: frozenset(
         {Perm.VIEW_PRIVATE, Perm.EDIT_ACTOR, Perm.MODERATE, Perm.MERGE, Perm.IMPORT}
     ),
-    Role.ANALYST: frozenset({Perm.VIEW_PRIVATE}),
+    Role.ANALYST: frozenset(
+        {
+            Perm.VIEW_PRIVATE,
+            Perm.VIEW_REPORTS,
+            Perm.REVIEW,
+            Perm.MESSAGE_REPORTERS,
+            Perm.EXPORT_REPORTS,
+            Perm.IMPORT_EVENTS,
+        }
+    ),
     Role.RESPONDER: frozenset({Perm.VIEW_PRIVATE}),
     Role.MONITOR: frozenset(),
     Role.MEMBER: frozenset(),
