@@ -12,4 +12,5 @@ urlpatterns = [
     path("geo/", include("i4p.geo.urls")),
     path("", include("i4p.web.urls")),
     path("", include("i4p.registry.urls")),
+    path("", include("i4p.warning.urls")),
 ]
