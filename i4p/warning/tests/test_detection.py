@@ -1,0 +1,94 @@
+"""Aberration detection: a burst alarms, a steady series does not, all places at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from i4p.warning.detection import METHODS, Parameters, detect, ears, moving_baseline
+
+rng = np.random.default_rng(7)
+
+
+def steady_with_burst(days: int = 120, burst_day: int = 100, burst: int = 12) -> np.ndarray:
+    series = rng.poisson(1.0, days).astype(float)
+    series[burst_day] += burst
+    return series
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_burst_in_a_steady_district_raises_an_alarm_on_that_day(method: str) -> None:
+    series = steady_with_burst()
+    found = detect(series, method)
+    assert found.alarm[0, 100]
+    assert found.observed[0, 100] > found.threshold[0, 100] or method == "ewma"
+    # Nothing fires before the baseline is full.
+    assert not found.alarm[0, :7].any()
+
+
+# EARS is known to alarm often on noise (a 7-day baseline; Fricker et al. 2008): C3 most of
+# all. CUSUM and EWMA, with four weeks of baseline, are quieter.
+FALSE_ALARM_LIMITS = {
+    "ears_c1": 0.05,
+    "ears_c2": 0.05,
+    "ears_c3": 0.10,
+    "cusum": 0.02,
+    "ewma": 0.02,
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_steady_series_alarms_no_more_than_the_method_is_known_to(method: str) -> None:
+    series = np.vstack([rng.poisson(3.0, 365) for _ in range(50)])
+    found = detect(series, method)
+    assert found.alarm.mean() < FALSE_ALARM_LIMITS[method]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_series_is_judged_on_its_own_history(method: str) -> None:
+    quiet = steady_with_burst()
+    busy = rng.poisson(20.0, 120).astype(float)
+    together = detect(np.vstack([quiet, busy]), method)
+    alone = detect(quiet, method)
+    assert np.array_equal(together.alarm[0], alone.alarm[0])
+    np.testing.assert_allclose(together.threshold[0], alone.threshold[0], equal_nan=True)
+
+
+def test_the_moving_baseline_is_the_mean_and_sd_of_the_days_before() -> None:
+    series = np.arange(20, dtype=float)[np.newaxis, :]
+    mean, sd = moving_baseline(series, 7, 1)
+    assert np.isnan(mean[0, 6]) and mean[0, 7] == pytest.approx(np.mean(np.arange(7)))
+    assert sd[0, 7] == pytest.approx(np.std(np.arange(7), ddof=1))
+    mean_guarded, _ = moving_baseline(series, 7, 3)  # C2: two days of guard band
+    assert mean_guarded[0, 9] == pytest.approx(np.mean(np.arange(7)))
+
+
+def test_one_event_in_a_quiet_place_is_not_an_alarm_by_itself() -> None:
+    quiet = np.zeros(60)
+    quiet[50] = 1
+    assert not ears(quiet).alarm.any()
+    quiet[55] = 4
+    assert ears(quiet).alarm[0, 55]
+
+
+def test_c3_adds_up_three_days_of_rising_counts() -> None:
+    series = np.full(40, 2.0) + np.tile([0.0, 1.0], 20)
+    series[30:33] = [4, 5, 6]
+    found = ears(series, "C3")
+    assert found.alarm[0, 32]
+    assert found.statistic[0, 32] > 2
+
+
+def test_parameters_come_from_a_framework_and_unknown_ones_are_refused() -> None:
+    assert Parameters.from_mapping({"baseline": 14}).baseline == 14
+    with pytest.raises(ValueError, match="Unknown"):
+        Parameters.from_mapping({"baselin": 14})
+
+
+def test_negative_or_missing_counts_are_refused() -> None:
+    with pytest.raises(ValueError):
+        detect([1, -1, 2], "ears_c1")
+    with pytest.raises(ValueError):
+        detect([1, float("nan"), 2], "cusum")
+    with pytest.raises(ValueError):
+        detect([1, 2], "farrington")
