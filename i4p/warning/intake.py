@@ -232,7 +232,7 @@ def inbound_sender(inbound: InboundMessage) -> Identity:
 def _deepest(location: Any) -> Place | None:
     for ref in (location.admin2, location.admin1, location.country):
         if ref is not None:
-            return Place.objects.filter(pk=ref.id).first()
+            return Place.objects.filter(uuid=ref.uuid).first()
     return None
 
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import scope_of
-from i4p.core.errors import NotFound
-from i4p.warning.models import InboundMessage, Report, Sensitivity
+from i4p.core.errors import Invalid, NotAllowed, NotFound
+from i4p.geo.models import Place
+from i4p.warning.models import (
+    EventType,
+    ExternalEvent,
+    InboundMessage,
+    IndicatorFramework,
+    Observation,
+    Report,
+    ReportField,
+    Sensitivity,
+)
 
 
 def visible_reports(user: Any) -> QuerySet[Report]:
@@ -62,3 +74,101 @@ def triage_messages(user: Any) -> QuerySet[InboundMessage]:
         .select_related("gateway", "reporter", "place")
         .order_by("received_at", "pk")
     )
+
+
+# -- the reports API: filters, the framework, external events ---------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    place: Place | None = None  # this place and every place inside it
+    event_type: str = ""  # a code; its sub-types count too
+    kind: str = ""
+    verification: str = ""
+    triage: bool | None = None
+
+
+def _type_code(field: str, code: str) -> Q:
+    return Q(**{f"{field}__code": code}) | Q(**{f"{field}__code__startswith": code + "."})
+
+
+def filtered_reports(user: Any, filters: ReportFilters) -> QuerySet[Report]:
+    """`visible_reports` narrowed by time (when it occurred), place, type, state."""
+    reports = visible_reports(user)
+    if filters.since is not None:
+        reports = reports.filter(occurred_at__gte=filters.since)
+    if filters.until is not None:
+        reports = reports.filter(occurred_at__lt=filters.until)
+    if filters.place is not None:
+        reports = reports.filter(place__path__startswith=filters.place.path)
+    if filters.event_type:
+        reports = reports.filter(_type_code("event_type", filters.event_type))
+    if filters.kind:
+        reports = reports.filter(kind=filters.kind)
+    if filters.verification:
+        reports = reports.filter(verification=filters.verification)
+    if filters.triage is not None:
+        reports = reports.filter(needs_triage=filters.triage)
+    return reports.prefetch_related(
+        Prefetch("observations", queryset=Observation.objects.select_related("indicator"))
+    )
+
+
+def place_named(place_uuid: uuid.UUID | None, field: str) -> Place | None:
+    """The place a request names by UUID; an unknown one is an error, not "anywhere"."""
+    if place_uuid is None:
+        return None
+    place = Place.objects.filter(uuid=place_uuid).first()
+    if place is None:
+        raise Invalid("No place has this id.", fields={field: ["Unknown place."]})
+    return place
+
+
+def current_framework() -> IndicatorFramework:
+    """The active framework with everything a client needs to build its forms."""
+    framework = (
+        IndicatorFramework.objects.filter(is_active=True)
+        .order_by("slug", "-version")
+        .prefetch_related(
+            "indicators",
+            Prefetch("event_types", queryset=EventType.objects.select_related("parent")),
+            Prefetch("fields", queryset=ReportField.objects.filter(is_active=True)),
+        )
+        .first()
+    )
+    if framework is None:
+        raise NotFound("No indicator framework is active.")
+    return framework
+
+
+@dataclass(frozen=True)
+class ExternalEventFilters:
+    source: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    place: Place | None = None
+    event_type: str = ""
+
+
+def visible_external_events(user: Any, filters: ExternalEventFilters) -> QuerySet[ExternalEvent]:
+    """External events in the places where `user` may read reports.
+
+    Events placed nowhere (a point at sea) are for staff whose scope is everywhere.
+    """
+    scope = scope_of(user, Perm.VIEW_REPORTS)
+    if scope.nowhere:
+        raise NotAllowed("Only staff who read reports may see external events.")
+    events = ExternalEvent.objects.filter(scope.q("place"))
+    if filters.source:
+        events = events.filter(source=filters.source)
+    if filters.since is not None:
+        events = events.filter(occurred_from__gte=filters.since)
+    if filters.until is not None:
+        events = events.filter(occurred_from__lte=filters.until)
+    if filters.place is not None:
+        events = events.filter(place__path__startswith=filters.place.path)
+    if filters.event_type:
+        events = events.filter(_type_code("event_type", filters.event_type))
+    return events.select_related("place", "event_type").order_by("-occurred_from", "-pk")
