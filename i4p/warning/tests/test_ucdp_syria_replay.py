@@ -148,19 +148,19 @@ def test_ucdp_syria_events_sent_through_the_api_land_in_geds_governorate(
     outcome: collections.Counter[str] = collections.Counter()
     misses: collections.Counter[tuple[str, str]] = collections.Counter()
     governorate_names = dict(Place.objects.filter(kind=PlaceKind.ADMIN1).values_list("pk", "name"))
-    for row, answer in zip(rows, answers, strict=True):
+    for row, shown in zip(rows, answers, strict=True):
         if not row["adm_1"]:
             outcome["GED has no adm_1"] += 1
             continue
         expected = names.get(match_key(row["adm_1"]))
         assert expected is not None, f"the gazetteer has no spelling {row['adm_1']!r}"
-        place = answer["place"]
+        place = shown["place"]
         got = admin1_of.get(place["uuid"]) if place else None
         if got == expected:
             outcome["match"] += 1
         else:
             outcome["miss"] += 1
-            misses[(row["adm_1"], governorate_names.get(got, "no governorate"))] += 1
+            misses[(row["adm_1"], governorate_names.get(got or 0, "no governorate"))] += 1
 
     compared = outcome["match"] + outcome["miss"]
     rate = outcome["match"] / compared

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -37,10 +37,16 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["username"], is_active=True).first()
             if user is None:
                 raise CommandError(f"No active user called {options['username']!r}.")
-        hide = options["no_progress"] or None
         total = count_rows(path)
         try:
-            with tqdm(total=total, unit="row", desc="Importing", disable=hide) as bar:
+            with tqdm(
+                total=total,
+                unit="row",
+                desc="Importing",
+                disable=options["no_progress"],
+                # The stream itself: the command's wrapper would end every write with a newline.
+                file=cast(TextIO, self.stderr._out),
+            ) as bar:
                 report = import_events(path, kind=options["source"], by=user, progress=bar.update)
         except Invalid as error:
             raise CommandError(error.message) from error
