@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Status
+from ninja import File, Form, Header, Query, Router, Status
+from ninja.files import UploadedFile
 
+from i4p.accounts.permissions import Perm
+from i4p.accounts.selectors import has_anywhere
 from i4p.api.auth import require_write, token_or_session
-from i4p.core.errors import Invalid
-from i4p.warning import intake, selectors
+from i4p.core.errors import Invalid, NotAllowed
+from i4p.warning import external, intake, selectors
 from i4p.warning.models import Channel, EventType
 from i4p.warning.schemas import (
     ErrorOut,
@@ -19,6 +22,8 @@ from i4p.warning.schemas import (
     ExternalEventOut,
     ExternalEventQuery,
     FrameworkOut,
+    ImportOut,
+    ImportProblemOut,
     IndicatorOut,
     ReportFieldOut,
     ReportIn,
@@ -212,4 +217,40 @@ def list_external_events(
         limit=query.limit,
         offset=query.offset,
         items=[ExternalEventOut.of(event) for event in page],
+    )
+
+
+# Larger files go through `i4p import_events`, which shows progress and cannot time out.
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+SHOWN_PROBLEMS = 200
+
+
+@router.post("/external-events/import", auth=token_or_session, response={200: ImportOut, **ERRORS})
+def import_external_events(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    source: Form[Literal["ucdp", "acled"]],
+) -> ImportOut:
+    """Import a UCDP GED or ACLED-layout CSV (plain or gzipped, up to 20 MB) as external events.
+
+    Bad rows are skipped and listed; good ones are kept; importing again updates, never
+    duplicates. Needs the import grant and a write token.
+    """
+    require_write(request)
+    if not has_anywhere(request.user, Perm.IMPORT_EVENTS):
+        raise NotAllowed("You may not import external events.")
+    if file.size is not None and file.size > MAX_IMPORT_BYTES:
+        raise Invalid(
+            "The file is larger than 20 MB: import it with `i4p import_events`.",
+            fields={"file": ["too large"]},
+        )
+    report = external.import_events(file, kind=source, by=request.user)
+    return ImportOut(
+        rows=report.rows,
+        created=report.created,
+        updated=report.updated,
+        skipped=report.skipped,
+        problems=[
+            ImportProblemOut(row=p.row, reason=p.reason) for p in report.problems[:SHOWN_PROBLEMS]
+        ],
     )

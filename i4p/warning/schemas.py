@@ -316,3 +316,16 @@ class ExternalEventQuery(Schema):
     event_type: str = Field("", max_length=60, pattern=r"^[a-z_.]*$")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
+
+
+class ImportProblemOut(Schema):
+    row: int
+    reason: str
+
+
+class ImportOut(Schema):
+    rows: int
+    created: int
+    updated: int
+    skipped: int
+    problems: list[ImportProblemOut] = Field(description="The first 200 rows that were skipped.")

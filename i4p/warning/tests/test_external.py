@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from conftest import shared_file
+from i4p.accounts.models import TokenScope
+from i4p.accounts.services import issue_token
 from i4p.core.errors import Invalid
 from i4p.geo.loaders import load_places
 from i4p.geo.models import Place, PlaceKind
@@ -338,3 +341,34 @@ def test_acled_rows_take_the_framework_type_of_the_same_acled_names(tmp_path: Pa
     assert found["GHA1"].actors_text == "Communal Militia (Ghana); Civilians (Ghana)"
     assert [p.row for p in report.problems] == [6, 7]
     assert Place.objects.filter(kind=PlaceKind.COUNTRY).count() == 1
+
+
+# -- the import endpoint --------------------------------------------------------------------
+
+
+def test_an_analyst_imports_a_file_through_the_api_and_a_monitor_cannot(tmp_path: Path) -> None:
+    world = build_warning_world()
+    path = csv_file(tmp_path, GED_HEADER, [ged("1"), ged("2", where_prec="x"), ged("3")])
+
+    def send(user: Any, scope: str = TokenScope.WRITE) -> Any:
+        _token, plain = issue_token(user, by=user, name="import", scope=scope)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+        with path.open("rb") as handle:
+            return client.post("/api/v1/external-events/import", {"file": handle, "source": "ucdp"})
+
+    refused = [send(world.monitor), send(world.tamale_analyst, TokenScope.READ)]
+    assert [answer.status_code for answer in refused] == [403, 403]
+    assert not ExternalEvent.objects.exists()
+
+    first, again = send(world.tamale_analyst), send(world.tamale_analyst)
+
+    assert first.status_code == 200, first.content
+    assert first.json() == {
+        "rows": 3,
+        "created": 2,
+        "updated": 0,
+        "skipped": 1,
+        "problems": [{"row": 3, "reason": "where_prec 'x' is not a number"}],
+    }
+    assert (again.json()["created"], again.json()["updated"]) == (0, 2)
+    assert ExternalEvent.objects.count() == 2
