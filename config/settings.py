@@ -155,6 +155,9 @@ I4P_PUBLIC_DELAY_HOURS = env_int("I4P_PUBLIC_DELAY_HOURS", 48)
 I4P_PUBLIC_MIN_COUNT = env_int("I4P_PUBLIC_MIN_COUNT", 3)
 # A reviewer's edit lock lasts this long unless renewed.
 I4P_REVIEW_LOCK_MINUTES = env_int("I4P_REVIEW_LOCK_MINUTES", 15)
+# SMS: a reply within this many minutes of a report (or of a follow-up question about it)
+# is added to that report instead of making a new one.
+I4P_SMS_THREAD_MINUTES = env_int("I4P_SMS_THREAD_MINUTES", 120)
 
 # Every page string goes through gettext; right-to-left languages flip the layout.
 LANGUAGE_CODE = "en"
