@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import HttpResponse
 from django.test import Client
 
 from i4p.warning.gateways.base import seal_secret
 from i4p.warning.gateways.twilio import signature
 from i4p.warning.models import Channel, Gateway
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 SECRET = "gateway-secret-2f9c"
 KINDS = [
@@ -47,11 +49,11 @@ def post_sms(
     text: str,
     message_id: str,
     secret: str = SECRET,
-) -> HttpResponse:
+) -> Response:
     """One inbound SMS posted the way `gateway.kind`'s vendor posts it."""
     url = f"/sms/{gateway.slug}/"
     sent = "2010-01-17T10:02:00Z"
-    response: HttpResponse
+    response: Response
     if gateway.kind == Channel.TWILIO:
         form = {
             "MessageSid": message_id,
