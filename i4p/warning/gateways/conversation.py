@@ -152,6 +152,7 @@ def queue_message(
     by: Any = None,
 ) -> OutboundMessage:
     """Record a message back; send it (after commit) only when the reporter consents."""
+    reporter = Reporter.objects.get(pk=reporter.pk)  # consent as it stands now, not as cached
     gateway = gateway or gateway_of(reporter)
     wording = text or template_text(key, language_of(reporter, gateway))
     allowed = may_message(reporter) and gateway is not None and gateway.is_active
