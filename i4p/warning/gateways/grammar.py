@@ -16,13 +16,16 @@ start with a known code is free text: `place_in_text` then looks for a known pla
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
+from rapidfuzz import fuzz, process
 
 from i4p.core.text import fold
 from i4p.geo.models import Place, PlaceAlias, PlaceKind
+from i4p.geo.version import index_version
 from i4p.warning.models import EventType, IndicatorFramework
 
 _SPLIT = re.compile(r"[\s,;]+")
@@ -31,7 +34,9 @@ _PART = re.compile(r"(\d{1,6})([khdKHD]?)")
 MAX_PLACE_WORDS = 3
 
 # Short words of the languages monitors write in (English, French, Haitian Creole) that are
-# also the names of some hamlet: a free-text window made only of them is not a place.
+# also the names of some hamlet: a free-text window made only of them is not a place. The
+# compass words name regions too ("Nord", "Centre" in Haiti) but are mostly just words; the
+# regions are still found in longer names ("Plaine du Nord") and by the short grammar.
 COMMON_WORDS = frozenset(
     """
     a an and are at be but by for from have help here in is it me my need needs no not of on
@@ -39,6 +44,7 @@ COMMON_WORDS = frozenset(
     le la les de des du un une et est en au aux pour par pas que qui sur dans nous vous ils
     mwen nou yo li ou pa pou nan ak sa se ki te ap gen bay tout anpil moun manje dlo kay ede
     tanpri mesi bon fe konn kote lot yon youn map kap genyen vle
+    centre nord sud ouest est
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
@@ -112,8 +118,16 @@ def parse_short(
     )
 
 
+# Abbreviations of place names as people type them: "St Marc", "Ste Suzanne".
+ABBREVIATIONS = {"st": "saint", "ste": "sainte", "mt": "mont"}
+# A free-text window this long or longer may match a place name that is spelt a little
+# differently ("Logane" for Léogâne); shorter ones must match exactly.
+FUZZY_MIN_LENGTH = 6
+FUZZY_SCORE = 88.0
+
+
 def _windows(text: str) -> list[str]:
-    words = fold(text).split()
+    words = [ABBREVIATIONS.get(word, word) for word in fold(text).split()]
     found: list[str] = []
     for size in range(MAX_PLACE_WORDS, 0, -1):
         for start in range(len(words) - size + 1):
@@ -151,13 +165,47 @@ def known_places(names: list[str], country: str) -> dict[str, Place]:
     }
 
 
+_names_lock = threading.Lock()
+_names: dict[tuple[str, int], list[str]] = {}
+
+
+def _country_names(country: str) -> list[str]:
+    """Every folded place name and alias of a country, cached per gazetteer version."""
+    key = (country.upper(), index_version())
+    if key not in _names:
+        with _names_lock:
+            names = {
+                *Place.objects.filter(country_code=key[0], valid_until__isnull=True)
+                .exclude(kind=PlaceKind.COUNTRY)
+                .values_list("name_folded", flat=True),
+                *PlaceAlias.objects.filter(place__country_code=key[0])
+                .exclude(place__kind=PlaceKind.COUNTRY)
+                .values_list("name_folded", flat=True),
+            }
+            _names.clear()  # one version at a time
+            _names[key] = sorted(names)
+    return _names[key]
+
+
 def place_in_text(text: str, country: str) -> str:
-    """The longest known place name inside free text (1 to 3 words), or ""."""
+    """A place name inside free text (1 to 3 words, the longest first), or "".
+
+    An exact match gives the gazetteer's name; a near one (a letter or two off) gives the
+    words as written, so the intake's geocoder matches them itself and flags the loose match.
+    """
     windows = _windows(text)
     places = known_places(windows, country)
     for window in windows:  # longest windows come first
         if window in places:
             return places[window].name
+    if not country:
+        return ""
+    names = _country_names(country)
+    for window in windows:
+        if len(window) < FUZZY_MIN_LENGTH:
+            continue
+        if process.extractOne(window, names, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE):
+            return window
     return ""
 
 
