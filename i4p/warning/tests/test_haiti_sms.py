@@ -32,7 +32,7 @@ from i4p.warning.tests.sms import KINDS, make_gateway, post_sms
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE_PER_GATEWAY = 100
+SAMPLE_PER_GATEWAY = 80
 FILES = (
     "text/rmunro_disaster_response_test.csv.gz",
     "text/rmunro_disaster_response_validation.csv.gz",
