@@ -6,14 +6,17 @@ import uuid
 from typing import Annotated, Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Header, Query, Router, Status
+from ninja import File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import has_anywhere
 from i4p.api.auth import require_write, token_or_session
+from i4p.api.schemas import InputSchema
 from i4p.core.errors import Invalid, NotAllowed
 from i4p.warning import external, intake, selectors
+from i4p.warning.gateways.conversation import ask_reporter
 from i4p.warning.models import Channel, EventType
 from i4p.warning.schemas import (
     ErrorOut,
@@ -254,3 +257,31 @@ def import_external_events(
             ImportProblemOut(row=p.row, reason=p.reason) for p in report.problems[:SHOWN_PROBLEMS]
         ],
     )
+
+
+# -- follow-up questions to reporters (SMS) -----------------------------------------------
+
+
+class QuestionIn(InputSchema):
+    text: str = Field(min_length=1, max_length=320, description="The question, as sent.")
+
+
+class QuestionOut(Schema):
+    uuid: uuid.UUID
+    report: uuid.UUID
+    state: str = Field(description="queued, or withheld when the reporter has not agreed")
+
+
+@router.post(
+    "/reports/{report_uuid}/questions",
+    auth=token_or_session,
+    response={201: QuestionOut, **ERRORS},
+)
+def ask_a_reporter(
+    request: HttpRequest, report_uuid: uuid.UUID, payload: QuestionIn
+) -> Status[QuestionOut]:
+    """Ask the reporter of a report a follow-up question through their SMS gateway."""
+    require_write(request)
+    report = selectors.report_for(request.user, report_uuid)
+    message = ask_reporter(report, payload.text, by=request.user)
+    return Status(201, QuestionOut(uuid=message.uuid, report=report.uuid, state=message.state))

@@ -263,3 +263,24 @@ def test_the_help_keyword_answers_with_the_format(dummy_tasks: None) -> None:
     assert send("help").state == InboundState.COMMAND
     assert OutboundMessage.objects.get().template_key == "help"
     assert conversation.template_text("help", "ht") == DEFAULT_TEMPLATES["help"]["ht"]
+
+
+def test_an_analyst_asks_a_follow_up_question_through_the_api_and_others_cannot() -> None:
+    from i4p.web.tests.world import logged_in
+
+    world, _, send = sms_world()
+    send("AC Tamale 3 youths at the market")
+    report = Report.objects.get()
+    url = f"/api/v1/reports/{report.uuid}/questions"
+    body = json.dumps({"text": "How many were hurt?"})
+    asked = logged_in(world.tamale_analyst).post(url, body, content_type="application/json")
+    assert asked.status_code == 201
+    assert asked.json()["state"] == OutboundState.WITHHELD  # no consent yet: recorded, not sent
+    assert asked.json()["report"] == str(report.uuid)
+    other = logged_in(world.yendi_analyst).post(url, body, content_type="application/json")
+    assert other.status_code == 404  # not a report they may see
+    empty = logged_in(world.tamale_analyst).post(
+        url, json.dumps({"text": ""}), content_type="application/json"
+    )
+    assert empty.status_code in (400, 422)
+    assert OutboundMessage.objects.filter(template_key="follow_up").count() == 1
