@@ -67,7 +67,9 @@ def set_gateway_secret(gateway: Gateway, *, by: Any, secret: str = "") -> str:
         raise Invalid(
             "A gateway secret needs at least 16 characters.", fields={"secret": ["too short"]}
         )
-    gateway.secret = identity.seal({"secret": value})
+    # Other sealed keys (a vendor's API key for sending) stay as they were.
+    sealed = identity.unseal(gateway.secret) if gateway.secret else {}
+    gateway.secret = identity.seal({**sealed, "secret": value})
     gateway.save(update_fields=["secret", "updated_at"])
     record_event(gateway, "gateway.secret_set", by=by, fields=["secret"])
     return value

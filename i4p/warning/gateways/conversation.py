@@ -453,5 +453,8 @@ def read_inbound(inbound: InboundMessage, text: str) -> str:
         )
     report = intake.report_from_inbound(inbound, draft)
     if reporter is not None:
-        queue_message(reporter, key="ack", report=report, gateway=gateway)
+        try:
+            queue_message(reporter, key="ack", report=report, gateway=gateway)
+        except Exception:  # the report stands; only the thank-you is missing
+            log.exception("Acknowledging inbound message %s failed", inbound.uuid)
     return InboundState.REPORTED

@@ -46,7 +46,9 @@ def read_safely(inbound: InboundMessage, text: str) -> None:
         # The message's id only: its text and sender stay out of the logs.
         log.exception("Reading inbound message %s failed; it waits in triage", inbound.uuid)
         try:
-            intake.send_to_triage(inbound, problem="It could not be read automatically.")
+            inbound.refresh_from_db()
+            if inbound.state == InboundState.RECEIVED:  # not if it became a report meanwhile
+                intake.send_to_triage(inbound, problem="It could not be read automatically.")
         except Exception:
             log.exception("Inbound message %s stays in the received state", inbound.uuid)
 

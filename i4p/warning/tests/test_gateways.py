@@ -211,3 +211,39 @@ def test_the_grammar_reads_counts_commas_and_multi_word_places() -> None:
     assert known is not None and known.place_text == "Cap Haitien"
     assert known.text == "crowd at the port"
     assert grammar.parse_short("hello Tamale 3", codes) is None
+
+
+def test_a_new_webhook_secret_takes_effect_at_once_and_keeps_the_sending_key() -> None:
+    from i4p.warning.configuration import set_gateway_secret
+    from i4p.warning.gateways.base import secret_of
+
+    world = build_warning_world()
+    gateway = make_gateway(Channel.AFRICASTALKING)
+    set_gateway_secret(gateway, by=world.admin, secret="a-new-secret-of-enough-length")
+    old = post_sms(Client(), gateway, sender=PHONE, text="hello", message_id="n1")
+    new = post_sms(
+        Client(),
+        gateway,
+        sender=PHONE,
+        text="hello",
+        message_id="n2",
+        secret="a-new-secret-of-enough-length",
+    )
+    assert (old.status_code, new.status_code) == (403, 200)
+    assert secret_of(gateway, "api_key") == "api-key-1"
+
+
+def test_a_failing_acknowledgement_does_not_undo_the_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    build_warning_world()
+    gateway = make_gateway(Channel.GENERIC)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("template store down")
+
+    monkeypatch.setattr(conversation, "queue_message", broken)
+    answer = post_sms(Client(), gateway, sender=PHONE, text="AC Tamale 1 x", message_id="k1")
+    assert answer.status_code == 200
+    inbound = InboundMessage.objects.get()
+    assert inbound.state == InboundState.REPORTED and inbound.report is not None
