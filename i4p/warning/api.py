@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
+from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import File, Form, Header, Query, Router, Schema, Status
@@ -267,8 +268,8 @@ class QuestionIn(InputSchema):
 
 
 class QuestionOut(Schema):
-    uuid: uuid.UUID
-    report: uuid.UUID
+    uuid: UUID
+    report: UUID
     state: str = Field(description="queued, or withheld when the reporter has not agreed")
 
 
