@@ -29,6 +29,9 @@ def serve(argv: list[str]) -> int:
     django.setup()
     bind = argv[0] if argv else os.environ.get("I4P_BIND", "127.0.0.1:8000")
     workers = os.environ.get("I4P_WEB_WORKERS", "2")
+    # No client address or query string in the access log (a reporter's IP can locate them).
+    from i4p.web.access_log import ACCESS_LOG_FORMAT, LOGGER_CLASS
+
     worker = subprocess.Popen(
         [sys.executable, "-m", "i4p.cli", "db_worker", "--interval", "1", "--no-reload"]
     )
@@ -44,6 +47,10 @@ def serve(argv: list[str]) -> int:
             workers,
             "--access-logfile",
             "-",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
+            "--logger-class",
+            LOGGER_CLASS,
         ]
     )
     stop = threading.Event()
