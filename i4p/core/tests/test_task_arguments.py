@@ -71,9 +71,7 @@ def test_no_background_task_takes_an_identity_only_record_ids() -> None:
             where = f"{path.relative_to(ROOT.parent)}: {found}"
             if where not in NOT_AN_IDENTITY:
                 wrong.append(where)
-    assert wrong == [], "pass a record id and read the sealed identity inside:\n" + "\n".join(
-        wrong
-    )
+    assert wrong == [], "pass a record id and read the sealed identity inside:\n" + "\n".join(wrong)
 
 
 def test_the_rule_catches_a_task_that_takes_a_phone_number() -> None:

@@ -8,8 +8,11 @@ import datetime as dt
 import io
 import logging
 import logging.config
+import signal
+import subprocess
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -60,9 +63,10 @@ def test_dates_ids_and_figures_are_left_alone(text: str) -> None:
 
 def _configured_console() -> tuple[logging.Logger, io.StringIO]:
     """A logger with the console handler exactly as `settings.LOGGING` configures it."""
+    logging_settings: dict[str, Any] = settings.LOGGING
     config: dict[str, Any] = {
-        **settings.LOGGING,
-        "handlers": {"console": {**settings.LOGGING["handlers"]["console"]}},
+        **logging_settings,
+        "handlers": {"console": {**logging_settings["handlers"]["console"]}},
         "root": {},
         "loggers": {"canary.configured": {"handlers": ["console"], "propagate": False}},
         "incremental": False,
@@ -117,26 +121,39 @@ def test_django_request_logging_never_writes_the_client_address(
     assert "0200000917" not in everything
 
 
-def gunicorn_access_line(format: str = ACCESS_LOG_FORMAT) -> str:
-    """One request through gunicorn's own access logging, with i4p's logger and format."""
+def gunicorn_access_line(
+    format: str = ACCESS_LOG_FORMAT,
+    *,
+    phone: str = "+233200000917",
+    name: str = "Abena",
+    email: str = "abena@example.org",
+    logger_class: str = LOGGER_CLASS,
+) -> str:
+    """One request through gunicorn's own access logging, with i4p's logger and format.
+
+    The visitor sends their number and name in the query string and their e-mail address in
+    the referrer, from a known address behind a proxy.
+    """
     config = Config()
     config.set("accesslog", "-")
     config.set("access_log_format", format)
-    config.set("logger_class", LOGGER_CLASS)
+    config.set("logger_class", logger_class)
     logger = config.logger_class(config)
-    assert isinstance(logger, AccessLogger)
+    if logger_class == LOGGER_CLASS:
+        assert isinstance(logger, AccessLogger)
+    query = f"phone={quote(phone)}&name={quote(name)}"
     stream = io.StringIO()
     for handler in logger.access_log.handlers:
         handler.setStream(stream)
     environ = {
         "REQUEST_METHOD": "GET",
-        "RAW_URI": "/reports/?phone=%2B233200000917&name=Abena",
+        "RAW_URI": f"/reports/?{query}",
         "PATH_INFO": "/reports/",
-        "QUERY_STRING": "phone=%2B233200000917&name=Abena",
+        "QUERY_STRING": query,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": CLIENT_IP,
         "HTTP_X_FORWARDED_FOR": FORWARDED_IP,
-        "HTTP_REFERER": "https://peace.example.org/submit/?email=abena@example.org",
+        "HTTP_REFERER": f"https://peace.example.org/submit/?email={email}",
         "HTTP_USER_AGENT": "Nokia 105",
     }
     response = SimpleNamespace(status="200 OK", sent=1532, headers=[])
@@ -177,8 +194,8 @@ def test_serve_starts_gunicorn_with_the_private_access_log(
         def wait(self, timeout: float | None = None) -> int:
             return 0
 
-    monkeypatch.setattr(cli.subprocess, "Popen", Finished)
-    monkeypatch.setattr(cli.signal, "signal", lambda *_args: None)
+    monkeypatch.setattr(subprocess, "Popen", Finished)
+    monkeypatch.setattr(signal, "signal", lambda *_args: None)
     cli.serve(["127.0.0.1:0"])
     web = next(command for command in started if "gunicorn" in command)
     assert web[web.index("--access-logformat") + 1] == ACCESS_LOG_FORMAT
