@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 
 from i4p.registry.demo.loader import DemoSummary, Tally, load_demo, load_real_places
@@ -42,11 +43,11 @@ def summary_lines(summary: DemoSummary, seconds: float) -> list[str]:
         f"Demo logins — password for all: {summary.password}",
         "(for this demo only: never use these accounts on a real instance)",
         "",
-        f"  {'username':<16} {'role':<10} {'scope':<22} {'two-factor secret':<34} acts for",
+        f"  {'username':<22} {'role':<10} {'scope':<22} {'two-factor secret':<34} acts for",
     ]
     for login in summary.logins:
         lines.append(
-            f"  {login.username:<16} {login.role:<10} {login.scope:<22} "
+            f"  {login.username:<22} {login.role:<10} {login.scope:<22} "
             f"{login.totp_secret or '-':<34} {login.represents or '-'}"
         )
     lines += [
@@ -77,6 +78,13 @@ class Command(BaseCommand):
             self.stdout.write(f"[{time.monotonic() - started:5.1f} s] {message}")
 
         summary = load_demo(places=None if options["no_places"] else load_real_places, progress=say)
+        # Apps above the registry (early warning…) add their part through their AppConfig.
+        extra: list[str] = []
+        for config in apps.get_app_configs():
+            extend = getattr(config, "extend_demo", None)
+            if extend is not None:
+                extra += extend(summary, say)
         self.stdout.write("")
-        for line in summary_lines(summary, time.monotonic() - started):
+        lines = summary_lines(summary, time.monotonic() - started)
+        for line in [*lines[:5], *extra, *lines[5:]]:
             self.stdout.write(line)
