@@ -11,7 +11,6 @@ twice: each carries an idempotency key or a gateway message id.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from i4p.core.audit import record_event
 from i4p.geo.models import CodeScheme, Place, PlaceCode, PlaceKind
 from i4p.registry.demo.data import DEMO_PASSWORD
 from i4p.registry.demo.loader import DemoLogin, DemoSummary
-from i4p.warning import identity
+from i4p.warning.configuration import save_configuration, set_gateway_secret
 from i4p.warning.frameworks import load_default_framework
 from i4p.warning.intake import (
     Draft,
@@ -221,17 +220,20 @@ def _gateway(by: Any) -> Gateway:
     gateway = Gateway.objects.filter(slug=GATEWAY_SLUG).first()
     if gateway is not None:
         return gateway
-    gateway = Gateway.objects.create(
-        name="Demo SMS gateway",
-        slug=GATEWAY_SLUG,
-        kind=Channel.GENERIC,
-        number="+233 20 000 0000",
-        country_code="GH",
-        language="en",
-        # Sealed like an identity; made here, so no two demo instances share it.
-        secret=identity.seal({"secret": secrets.token_urlsafe(32)}),
+    gateway = save_configuration(
+        Gateway(
+            name="Demo SMS gateway",
+            slug=GATEWAY_SLUG,
+            kind=Channel.GENERIC,
+            number="+233 20 000 0000",
+            country_code="GH",
+            language="en",
+        ),
+        by=by,
+        fields=["name", "slug", "kind", "number", "country_code", "language"],
     )
-    record_event(gateway, "gateway.created", by=by, fields=["name", "kind", "secret"])
+    # Made here (sealed like an identity), so no two demo instances share it.
+    set_gateway_secret(gateway, by=by)
     return gateway
 
 
