@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from i4p.registry.tests.test_browser import log_in_with_two_factor
-from i4p.warning.tests.test_protection import NAME, reporter_in_tamale
 from i4p.warning.tests.builders import build_warning_world
+from i4p.warning.tests.test_protection import NAME, reporter_in_tamale
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
