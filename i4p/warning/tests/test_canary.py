@@ -90,6 +90,7 @@ class Sweep:
 
     leaks: list[tuple[str, str]] = field(default_factory=list)
     looked_at: int = 0
+    requests: int = 0
 
     def check(self, where: str, content: str | bytes | memoryview) -> None:
         self.looked_at += 1
@@ -275,6 +276,7 @@ def sweep_pages(planted: Planted, sweep: Sweep, *, only: Iterable[str] = ()) -> 
                 continue
             seen.add(url)
             answer = client.get(url)
+            sweep.requests += 1
             # Any answer but a crash: a 500 page would hide what the real page shows.
             assert answer.status_code < 500, (who, url)
             body = body_of(answer)
@@ -300,6 +302,7 @@ def sweep_api(planted: Planted, sweep: Sweep) -> None:
             url = _OPENAPI_PARAMETER.sub(value, path)
             for who, client in planted.clients.items():
                 answer = client.get(url)
+                sweep.requests += 1
                 sweep.check(f"API {url} as {who} ({answer.status_code})", body_of(answer))
 
 
@@ -425,7 +428,7 @@ def test_the_canary_is_nowhere_but_in_sealed_columns(
 
     pages = Sweep()
     sweep_pages(planted, pages)
-    assert pages.looked_at > 100, "the page sweep looked at too little"
+    assert pages.requests > 100, "the page sweep looked at too little"
     assert pages.leaks == [], f"the canary leaked on pages:\n{pages}"
 
     answers = Sweep()
@@ -448,6 +451,13 @@ def test_the_canary_is_nowhere_but_in_sealed_columns(
     tables = Sweep()
     sweep_database(tables)
     assert tables.leaks == [], f"the canary leaked into a database column:\n{tables}"
+
+    # What was searched (shown with `pytest -s`).
+    print(
+        f"canary: {pages.requests} page requests, {answers.requests} API requests, "
+        f"{exports.looked_at} export outputs, {logs.looked_at} log records, "
+        f"{tables.looked_at} database cells"
+    )
 
     # Negative checks: each sweep finds a canary that is really there.
     with rolled_back():
