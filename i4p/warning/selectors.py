@@ -7,16 +7,18 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import scope_of
 from i4p.core.errors import Invalid, NotAllowed, NotFound
+from i4p.core.models import AuditEvent
 from i4p.geo.models import Place
 from i4p.warning.models import (
     EventType,
     ExternalEvent,
     InboundMessage,
+    Incident,
     IndicatorFramework,
     Observation,
     Report,
@@ -172,3 +174,98 @@ def visible_external_events(user: Any, filters: ExternalEventFilters) -> QuerySe
     if filters.event_type:
         events = events.filter(_type_code("event_type", filters.event_type))
     return events.select_related("place", "event_type").order_by("-occurred_from", "-pk")
+
+
+# -- review: queue, history, incidents (review pages and API) ------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a reviewer narrows the queue to; empty values leave a filter out."""
+
+    status: str = ""  # a Verification value
+    triage: bool | None = None
+    place: Place | None = None
+    event_type: EventType | None = None
+    assigned_to_me: bool = False
+
+
+def review_queue(user: Any, filters: QueueFilters = QueueFilters()) -> QuerySet[Report]:
+    """Reports the reviewer may review (place scope of Perm.REVIEW), oldest waiting first."""
+    scope = scope_of(user, Perm.REVIEW)
+    if scope.nowhere:
+        return Report.objects.none()
+    reports = visible_reports(user).filter(scope.q("place"))
+    if filters.status:
+        reports = reports.filter(verification=filters.status)
+    if filters.triage is not None:
+        reports = reports.filter(needs_triage=filters.triage)
+    if filters.place is not None:
+        reports = reports.filter(place__path__startswith=filters.place.path)
+    if filters.event_type is not None:
+        reports = reports.filter(
+            Q(event_type=filters.event_type) | Q(event_type__parent=filters.event_type)
+        )
+    if filters.assigned_to_me:
+        reports = reports.filter(assigned_to=user)
+    return reports.select_related("assigned_to", "locked_by").order_by("received_at", "pk")
+
+
+def my_reports(user: Any) -> QuerySet[Report]:
+    """What a monitor sent, newest first, with what became of it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Report.objects.none()
+    return (
+        Report.objects.filter(reporter__user=user)
+        .select_related("place", "event_type")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def report_history(report: Report) -> QuerySet[AuditEvent]:
+    """The report's audit events, oldest first: who did what when, field names only."""
+    return AuditEvent.objects.filter(
+        target_type=Report._meta.label_lower, target_uuid=report.uuid
+    ).order_by("at", "pk")
+
+
+def visible_incidents(user: Any) -> QuerySet[Incident]:
+    """Incidents placed in the user's report scope."""
+    scope = scope_of(user, Perm.VIEW_REPORTS)
+    if scope.nowhere:
+        return Incident.objects.none()
+    return (
+        Incident.objects.filter(scope.q("place"))
+        .select_related("place", "event_type", "confirmed_by")
+        .annotate(report_count=Count("reports", distinct=True))
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+def incident_for(user: Any, incident_uuid: uuid.UUID) -> Incident:
+    incident = visible_incidents(user).filter(uuid=incident_uuid).first()
+    if incident is None:
+        raise NotFound("No such incident, or not one you may see.")
+    return incident
+
+
+def incident_reports(user: Any, incident: Incident) -> QuerySet[Report]:
+    return visible_reports(user).filter(incident=incident).order_by("occurred_at", "pk")
+
+
+def external_candidates(incident: Incident, *, days: int = 3) -> QuerySet[ExternalEvent]:
+    """External events that may be the same event: same country (district when known), near
+    in time, not yet attached."""
+    events = ExternalEvent.objects.exclude(incidents=incident).select_related("place")
+    if incident.place is not None:
+        events = events.filter(
+            Q(place__path__startswith=incident.place.path)
+            | Q(place__isnull=True, country_code=incident.place.country_code)
+        )
+    if incident.occurred_at is not None:
+        day = incident.occurred_at.date()
+        events = events.filter(
+            occurred_from__lte=day + dt.timedelta(days=days),
+            occurred_until__gte=day - dt.timedelta(days=days),
+        )
+    return events.order_by("occurred_from", "pk")

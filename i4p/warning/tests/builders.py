@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from i4p.accounts.models import Role, User
@@ -10,7 +11,8 @@ from i4p.accounts.tests.factories import make_user, two_factor_ready
 from i4p.geo.models import Place
 from i4p.geo.tests.factories import make_place
 from i4p.warning.frameworks import load_default_framework
-from i4p.warning.models import IndicatorFramework
+from i4p.warning.intake import Draft, submit_report
+from i4p.warning.models import Channel, EventType, IndicatorFramework, Report
 
 
 @dataclass
@@ -55,3 +57,29 @@ def build_warning_world() -> WarningWorld:
         yendi_analyst=staff("analyst-yendi", Role.ANALYST, yendi),
         national_analyst=staff("analyst-ghana", Role.ANALYST, ghana),
     )
+
+
+# -- review (added for the review pages and services) -------------------------------------
+
+
+def submit_test_report(
+    world: WarningWorld,
+    *,
+    place: Place | None = None,
+    event_code: str = "battles.armed_clash",
+    description: str = "Youths from two quarters fought near the market.",
+    by: User | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> Report:
+    """A report as the monitor sends it through the web form (placed in Tamale by default)."""
+    draft = Draft(
+        event_type=EventType.objects.get(framework=world.framework, code=event_code),
+        description=description,
+        place=place or world.tamale,
+        occurred_at=occurred_at,
+        injured=2,
+    )
+    report, _created = submit_report(
+        draft, by=by or world.monitor, channel=Channel.WEB, payload={"description": description}
+    )
+    return report
