@@ -104,8 +104,7 @@ def suggest_incidents(*, by: Any, now: dt.datetime | None = None) -> list[Incide
                 and incident.event_type is not None
                 and incident.occurred_at is not None
                 and report.occurred_at is not None
-                and (district_path(incident.place), event_family(incident.event_type.code))
-                == key
+                and (district_path(incident.place), event_family(incident.event_type.code)) == key
                 and abs(report.occurred_at - incident.occurred_at) <= WINDOW
             ),
             None,
@@ -148,10 +147,10 @@ def _clusters(reports: list[Report]) -> Iterable[list[Report]]:
     cluster: list[Report] = []
     for report in reports:
         assert report.occurred_at is not None
-        if cluster and cluster[0].occurred_at is not None:
-            if report.occurred_at - cluster[0].occurred_at > WINDOW:
-                yield cluster
-                cluster = []
+        start = cluster[0].occurred_at if cluster else None
+        if start is not None and report.occurred_at - start > WINDOW:
+            yield cluster
+            cluster = []
         cluster.append(report)
     if cluster:
         yield cluster

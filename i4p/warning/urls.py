@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from i4p.warning import reporter_views
+from i4p.warning import reporter_views, views
 from i4p.warning.gateways import views as gateway_views
 
 app_name = "warning"
@@ -19,4 +19,17 @@ urlpatterns += [
     path("reporters/<uuid:uuid>/", reporter_views.reporter_page, name="reporter"),
     path("reporters/<uuid:uuid>/trust/", reporter_views.reporter_trust, name="reporter_trust"),
     path("reporters/<uuid:uuid>/reveal/", reporter_views.reveal, name="reveal_identity"),
+]
+
+# Report form, review, triage and incidents.
+urlpatterns += [
+    path("report/", views.report_form, name="report_form"),
+    path("report/sent/", views.report_sent, name="report_sent"),
+    path("reports/mine/", views.my_reports_page, name="my_reports"),
+    path("review/", views.queue, name="queue"),
+    path("review/reports/<uuid:uuid>/", views.report_page, name="report"),
+    path("review/triage/", views.triage, name="triage"),
+    path("review/triage/<uuid:uuid>/", views.triage_message, name="triage_message"),
+    path("incidents/", views.incidents, name="incidents"),
+    path("incidents/<uuid:uuid>/", views.incident_page, name="incident"),
 ]

@@ -20,4 +20,8 @@ def chrome(request: HttpRequest) -> dict[str, object]:
     return {
         "I4P_LANGUAGES": own_names(),
         "perms_moderate": has_anywhere(user, Perm.MODERATE) if user is not None else False,
+        # Early warning: the report form for everyone the instance lets report, review for
+        # reviewers.
+        "perms_review": has_anywhere(user, Perm.REVIEW) if user is not None else False,
+        "public_reports": settings.I4P_PUBLIC_REPORTS,
     }

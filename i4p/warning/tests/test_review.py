@@ -83,9 +83,7 @@ def test_nobody_overwrites_the_verdict_of_the_reviewer_who_holds_the_lock() -> N
     with pytest.raises(WrongState):
         judge_report(reload(report), by=world.national_analyst, verdict=Verification.FALSE)
     with pytest.raises(WrongState):
-        edit_report(
-            reload(report), by=world.national_analyst, changes=ReportChanges(killed=9)
-        )
+        edit_report(reload(report), by=world.national_analyst, changes=ReportChanges(killed=9))
     stored = reload(report)
     assert stored.verification == Verification.PENDING
     assert stored.killed is None
@@ -355,7 +353,9 @@ def test_the_history_names_fields_never_values() -> None:
         assert "13" not in str(event.fields) and "13" not in event.note
 
 
-def _triage_message(place: Place | None, text: str = "fighting again near the well") -> InboundMessage:
+def _triage_message(
+    place: Place | None, text: str = "fighting again near the well"
+) -> InboundMessage:
     inbound, _new = store_inbound(
         Channel.GENERIC, {"text": text}, sender=Identity(phone="+233245550142")
     )
