@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import File, Form, Header, Query, Router, Schema, Status
+from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import Field
 
+from i4p.accounts.models import User
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import has_anywhere
 from i4p.api.auth import require_write, token_or_session
 from i4p.api.schemas import InputSchema
-from i4p.core.errors import Invalid, NotAllowed
-from i4p.warning import external, intake, selectors
+from i4p.core.errors import Invalid, NotAllowed, NotFound
+from i4p.geo.models import Place
+from i4p.warning import external, intake, review, selectors
+from i4p.warning import incidents as incident_services
 from i4p.warning.gateways.conversation import ask_reporter
-from i4p.warning.models import Channel, EventType
+from i4p.warning.intake import Draft, active_framework
+from i4p.warning.models import (
+    Channel,
+    EventType,
+    ExternalEvent,
+    Incident,
+    InformationCredibility,
+    Report,
+    Sensitivity,
+    SourceReliability,
+    Visibility,
+)
 from i4p.warning.schemas import (
     ErrorOut,
     EventTypeOut,
@@ -35,6 +49,7 @@ from i4p.warning.schemas import (
     ReportOut,
     ReportQuery,
 )
+from i4p.warning.selectors import incident_for, report_for, triage_messages
 
 router = Router(tags=["early warning"])
 
@@ -286,3 +301,401 @@ def ask_a_reporter(
     report = selectors.report_for(request.user, report_uuid)
     message = ask_reporter(report, payload.text, by=request.user)
     return Status(201, QuestionOut(uuid=message.uuid, report=report.uuid, state=message.state))
+
+
+# -- review: locks, verdicts, corrections, triage, incidents ------------------------------
+# (Report create/list endpoints live in their own block; these are the reviewers' actions.)
+
+
+class ReviewErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+REVIEW_ERRORS: dict[int, type[Schema]] = {
+    code: ReviewErrorOut for code in (400, 401, 403, 404, 409)
+}
+
+
+class ReviewStateOut(Schema):
+    """A report as its reviewers see it: status, grades, lock and assignment."""
+
+    uuid: UUID
+    verification: str
+    source_reliability: str
+    information_credibility: str
+    duplicate_of: UUID | None
+    place: UUID | None
+    place_precision: str
+    location_method: str
+    event_type: str | None = Field(None, description="Event type code.")
+    killed: int | None
+    injured: int | None
+    displaced: int | None
+    sensitivity: str
+    visibility: str
+    needs_triage: bool
+    triage_reasons: list[str]
+    assigned_to: str | None = Field(None, description="Username of the assigned reviewer.")
+    locked_by: str | None = Field(None, description="Username of the lock holder, if any.")
+    locked_until: _dt.datetime | None
+    incident: UUID | None
+
+
+class BreakLockIn(InputSchema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class AssignIn(InputSchema):
+    assigned_to: UUID | None = Field(None, description="A reviewer's user id; null: nobody.")
+
+
+class VerdictIn(InputSchema):
+    verdict: Literal["verified", "credible", "false", "duplicate"]
+    reliability: SourceReliability | None = None
+    credibility: InformationCredibility | None = None
+    duplicate_of: UUID | None = Field(None, description="The original, for a duplicate.")
+    note: str = Field("", max_length=500)
+
+
+class ReportReviewIn(InputSchema):
+    """Corrections; fields left out keep their value."""
+
+    place: UUID | None = None
+    event_type: str | None = Field(None, max_length=60, description="Event type code.")
+    killed: int | None = Field(None, ge=0)
+    injured: int | None = Field(None, ge=0)
+    displaced: int | None = Field(None, ge=0)
+    sensitivity: Sensitivity | None = None
+    visibility: Visibility | None = None
+    note: str = Field("", max_length=500)
+
+
+class TriageReportIn(InputSchema):
+    description: str = Field(..., min_length=1, max_length=5000)
+    event_type: str | None = Field(None, max_length=60, description="Event type code.")
+    place: UUID | None = None
+    occurred_at: _dt.datetime | None = None
+    killed: int | None = Field(None, ge=0)
+    injured: int | None = Field(None, ge=0)
+
+
+class DismissIn(InputSchema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class SplitIn(InputSchema):
+    reports: list[UUID] = Field(..., min_length=1, max_length=500)
+
+
+class ConfirmIn(InputSchema):
+    title: str = Field("", max_length=200)
+
+
+class ExternalEventIn(InputSchema):
+    external_event: UUID
+
+
+class IncidentOut(Schema):
+    uuid: UUID
+    title: str
+    status: str
+    place: UUID | None
+    event_type: str | None
+    occurred_at: _dt.datetime | None
+    reports: list[UUID]
+    external_events: list[UUID]
+
+
+class IncidentListOut(Schema):
+    items: list[IncidentOut]
+
+
+def _review_out(report: Report) -> ReviewStateOut:
+    report = Report.objects.select_related(
+        "place", "event_type", "duplicate_of", "assigned_to", "locked_by", "incident"
+    ).get(pk=report.pk)
+    holder = review.lock_holder(report)
+    return ReviewStateOut(
+        uuid=report.uuid,
+        verification=report.verification,
+        source_reliability=report.source_reliability,
+        information_credibility=report.information_credibility,
+        duplicate_of=report.duplicate_of.uuid if report.duplicate_of else None,
+        place=report.place.uuid if report.place else None,
+        place_precision=report.place_precision,
+        location_method=report.location_method,
+        event_type=report.event_type.code if report.event_type else None,
+        killed=report.killed,
+        injured=report.injured,
+        displaced=report.displaced,
+        sensitivity=report.sensitivity,
+        visibility=report.visibility,
+        needs_triage=report.needs_triage,
+        triage_reasons=[str(r) for r in report.triage_reasons],
+        assigned_to=report.assigned_to.username if report.assigned_to else None,
+        locked_by=holder.username if holder else None,
+        locked_until=report.locked_until if holder else None,
+        incident=report.incident.uuid if report.incident else None,
+    )
+
+
+def _incident_out(incident: Incident) -> IncidentOut:
+    return IncidentOut(
+        uuid=incident.uuid,
+        title=incident.title,
+        status=incident.status,
+        place=incident.place.uuid if incident.place else None,
+        event_type=incident.event_type.code if incident.event_type else None,
+        occurred_at=incident.occurred_at,
+        reports=list(incident.reports.values_list("uuid", flat=True)),
+        external_events=list(incident.external_events.values_list("uuid", flat=True)),
+    )
+
+
+def _event_type_by_code(code: str | None, field: str) -> EventType | None:
+    if code is None:
+        return None
+    found = EventType.objects.filter(framework=active_framework(), code=code).first()
+    if found is None:
+        raise Invalid("Unknown event type.", fields={field: ["No event type has this code."]})
+    return found
+
+
+def _place_by_uuid(value: UUID | None, field: str) -> Place | None:
+    if value is None:
+        return None
+    place = Place.objects.filter(uuid=value).first()
+    if place is None:
+        raise Invalid("Unknown place.", fields={field: ["No place has this id."]})
+    return place
+
+
+def _reviewable(request: HttpRequest, uuid: UUID) -> Report:
+    require_write(request)
+    return report_for(request.user, uuid)
+
+
+@router.post(
+    "/reports/{uuid}/lock",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def take_report_lock(request: HttpRequest, uuid: UUID) -> ReviewStateOut:
+    """Take (or renew) the edit lock; it expires after `I4P_REVIEW_LOCK_MINUTES`."""
+    return _review_out(review.take_lock(_reviewable(request, uuid), by=request.user))
+
+
+@router.delete(
+    "/reports/{uuid}/lock",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def release_report_lock(request: HttpRequest, uuid: UUID) -> ReviewStateOut:
+    return _review_out(review.release_lock(_reviewable(request, uuid), by=request.user))
+
+
+@router.post(
+    "/reports/{uuid}/lock/break",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def break_report_lock(request: HttpRequest, uuid: UUID, payload: BreakLockIn) -> ReviewStateOut:
+    """An admin frees a report another reviewer holds; the reason is audited."""
+    report = _reviewable(request, uuid)
+    return _review_out(review.break_lock(report, by=request.user, reason=payload.reason))
+
+
+@router.post(
+    "/reports/{uuid}/assignment",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def assign_report(request: HttpRequest, uuid: UUID, payload: AssignIn) -> ReviewStateOut:
+    report = _reviewable(request, uuid)
+    to = None
+    if payload.assigned_to is not None:
+        to = User.objects.filter(uuid=payload.assigned_to, is_active=True).first()
+        if to is None:
+            raise Invalid("Unknown user.", fields={"assigned_to": ["No user has this id."]})
+    return _review_out(review.assign_report(report, by=request.user, to=to))
+
+
+@router.post(
+    "/reports/{uuid}/verdict",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def judge_report(request: HttpRequest, uuid: UUID, payload: VerdictIn) -> ReviewStateOut:
+    """Verified, credible (unverified but credible), false or duplicate, with Admiralty grades."""
+    report = _reviewable(request, uuid)
+    original = None
+    if payload.duplicate_of is not None:
+        original = Report.objects.filter(uuid=payload.duplicate_of).first()
+        if original is None:
+            raise Invalid("Unknown report.", fields={"duplicate_of": ["No report has this id."]})
+    review.judge_report(
+        report,
+        by=request.user,
+        verdict=payload.verdict,
+        reliability=payload.reliability or "",
+        credibility=payload.credibility or "",
+        duplicate_of=original,
+        note=payload.note,
+    )
+    return _review_out(report)
+
+
+@router.patch(
+    "/reports/{uuid}/review",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def correct_report(request: HttpRequest, uuid: UUID, payload: ReportReviewIn) -> ReviewStateOut:
+    """Correct place (then located by review), type, casualties, sensitivity, visibility."""
+    report = _reviewable(request, uuid)
+    sent = payload.model_fields_set - {"note"}
+    changes = review.ReportChanges()
+    for name in ("killed", "injured", "displaced"):
+        if name in sent:
+            setattr(changes, name, getattr(payload, name))
+    for name in ("sensitivity", "visibility"):
+        if name in sent and getattr(payload, name) is not None:
+            setattr(changes, name, str(getattr(payload, name)))
+    if "place" in sent:
+        changes.place = _place_by_uuid(payload.place, "place")
+    if "event_type" in sent:
+        changes.event_type = _event_type_by_code(payload.event_type, "event_type")
+    review.edit_report(report, by=request.user, changes=changes, note=payload.note)
+    return _review_out(report)
+
+
+@router.post(
+    "/reports/{uuid}/triage/clear",
+    auth=token_or_session,
+    response={200: ReviewStateOut, **REVIEW_ERRORS},
+)
+def clear_report_triage(request: HttpRequest, uuid: UUID) -> ReviewStateOut:
+    return _review_out(review.clear_triage(_reviewable(request, uuid), by=request.user))
+
+
+def _waiting(request: HttpRequest, uuid: UUID) -> Any:
+    require_write(request)
+    inbound = triage_messages(request.user).filter(uuid=uuid).first()
+    if inbound is None:
+        raise NotFound("No such message waiting in your triage queue.")
+    return inbound
+
+
+@router.post(
+    "/triage/{uuid}/report",
+    auth=token_or_session,
+    response={201: ReviewStateOut, **REVIEW_ERRORS},
+)
+def report_from_triage(
+    request: HttpRequest, uuid: UUID, payload: TriageReportIn
+) -> Status[ReviewStateOut]:
+    """A reviewer writes a waiting message down as a report."""
+    inbound = _waiting(request, uuid)
+    draft = Draft(
+        description=payload.description,
+        event_type=_event_type_by_code(payload.event_type, "event_type"),
+        place=_place_by_uuid(payload.place, "place"),
+        occurred_at=payload.occurred_at,
+        killed=payload.killed,
+        injured=payload.injured,
+    )
+    report = review.report_from_triage(inbound, draft, by=request.user)
+    return Status(201, _review_out(report))
+
+
+@router.post(
+    "/triage/{uuid}/dismiss",
+    auth=token_or_session,
+    response={204: None, **REVIEW_ERRORS},
+)
+def dismiss_triage_message(request: HttpRequest, uuid: UUID, payload: DismissIn) -> Status[None]:
+    """Not a report: set aside with a reason, never deleted."""
+    review.dismiss_inbound(_waiting(request, uuid), by=request.user, reason=payload.reason)
+    return Status(204, None)
+
+
+@router.post(
+    "/incidents/suggestions",
+    auth=token_or_session,
+    response={200: IncidentListOut, **REVIEW_ERRORS},
+)
+def suggest_incidents(request: HttpRequest) -> IncidentListOut:
+    """Group loose reports of the caller's area into suggested incidents."""
+    require_write(request)
+    found = incident_services.suggest_incidents(by=request.user)
+    return IncidentListOut(items=[_incident_out(incident) for incident in found])
+
+
+def _incident(request: HttpRequest, uuid: UUID) -> Incident:
+    require_write(request)
+    return incident_for(request.user, uuid)
+
+
+@router.post(
+    "/incidents/{uuid}/confirm",
+    auth=token_or_session,
+    response={200: IncidentOut, **REVIEW_ERRORS},
+)
+def confirm_incident(request: HttpRequest, uuid: UUID, payload: ConfirmIn) -> IncidentOut:
+    incident = incident_services.confirm_incident(
+        _incident(request, uuid), by=request.user, title=payload.title
+    )
+    return _incident_out(incident)
+
+
+@router.post(
+    "/incidents/{uuid}/split",
+    auth=token_or_session,
+    response={201: IncidentOut, **REVIEW_ERRORS},
+)
+def split_incident(request: HttpRequest, uuid: UUID, payload: SplitIn) -> Status[IncidentOut]:
+    """The listed reports describe another event: they become an incident of their own."""
+    incident = _incident(request, uuid)
+    reports = list(Report.objects.filter(uuid__in=payload.reports, incident=incident))
+    if len(reports) != len(set(payload.reports)):
+        raise Invalid(
+            "Name reports of this incident.", fields={"reports": ["Not in this incident."]}
+        )
+    other = incident_services.split_incident(incident, reports, by=request.user)
+    return Status(201, _incident_out(other))
+
+
+def _external(uuid: UUID) -> ExternalEvent:
+    event = ExternalEvent.objects.filter(uuid=uuid).first()
+    if event is None:
+        raise Invalid("Unknown external event.", fields={"external_event": ["No such event."]})
+    return event
+
+
+@router.post(
+    "/incidents/{uuid}/external-events",
+    auth=token_or_session,
+    response={200: IncidentOut, **REVIEW_ERRORS},
+)
+def attach_external_event(
+    request: HttpRequest, uuid: UUID, payload: ExternalEventIn
+) -> IncidentOut:
+    """Link an event of another data set (UCDP, ACLED) for triangulation."""
+    incident = _incident(request, uuid)
+    event = _external(payload.external_event)
+    return _incident_out(incident_services.attach_external_event(incident, event, by=request.user))
+
+
+@router.delete(
+    "/incidents/{uuid}/external-events/{event_uuid}",
+    auth=token_or_session,
+    response={200: IncidentOut, **REVIEW_ERRORS},
+)
+def detach_external_event(request: HttpRequest, uuid: UUID, event_uuid: UUID) -> IncidentOut:
+    incident = _incident(request, uuid)
+    event = ExternalEvent.objects.filter(uuid=event_uuid).first()
+    if event is None:
+        raise NotFound("No such external event.")
+    return _incident_out(incident_services.detach_external_event(incident, event, by=request.user))
