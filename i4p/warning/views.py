@@ -51,6 +51,7 @@ from i4p.warning.models import (
     IndicatorFramework,
     Report,
     ReportField,
+    Verification,
 )
 from i4p.warning.selectors import (
     QueueFilters,
@@ -259,12 +260,19 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
                 "at": event.at,
                 "who": who,
                 "action": ACTIONS.get(event.action.split(".judged.")[0], event.action),
-                "verdict": event.action.split(".judged.")[1] if ".judged." in event.action else "",
+                "verdict": _verdict_label(event.action),
                 "fields": event.fields,
                 "note": event.note,
             }
         )
     return rows
+
+
+def _verdict_label(action: str) -> str:
+    if ".judged." not in action:
+        return ""
+    code = action.split(".judged.")[1]
+    return str(Verification(code).label) if code in Verification.values else code
 
 
 def _report_context(request: HttpRequest, report: Report, **bound: Any) -> dict[str, Any]:

@@ -277,12 +277,16 @@ def test_an_analyst_suggests_and_confirms_an_incident_from_the_pages() -> None:
 
 
 def _many(world: WarningWorld, n: int) -> None:
+    """n reports, n messages waiting in triage and n incidents, all in Tamale."""
     for i in range(n):
         submit_test_report(world, description=f"Report number {i}")
+        inbound, _new = store_inbound(Channel.GENERIC, {"text": f"msg {i}"}, place=world.tamale)
+        InboundMessage.objects.filter(pk=inbound.pk).update(state=InboundState.TRIAGE)
+        Incident.objects.create(title=f"Incident {i}", place=world.tamale)
 
 
-def _count_queries(client: Client, url: str, django_assert_max_num_queries: Any, n: int) -> str:
-    with django_assert_max_num_queries(n):
+def _count_queries(client: Client, url: str, django_assert_num_queries: Any, n: int) -> str:
+    with django_assert_num_queries(n):
         answer = client.get(url)
     assert answer.status_code == 200
     return answer.content.decode()
@@ -291,19 +295,19 @@ def _count_queries(client: Client, url: str, django_assert_max_num_queries: Any,
 @pytest.mark.parametrize(
     ("who", "url", "queries"),
     [
-        ("monitor", "/reports/mine/", 8),
+        ("monitor", "/reports/mine/", 6),
         ("tamale_analyst", "/review/", 14),
-        ("tamale_analyst", "/review/?status=pending&triage=no&mine=on", 14),
+        ("tamale_analyst", "/review/?status=pending&triage=no&mine=on", 13),
         ("tamale_analyst", "/incidents/", 9),
-        ("tamale_analyst", "/review/triage/", 11),
+        ("tamale_analyst", "/review/triage/", 12),
     ],
 )
 def test_list_pages_take_as_many_queries_for_three_rows_as_for_twenty(
-    who: str, url: str, queries: int, django_assert_max_num_queries: Any
+    who: str, url: str, queries: int, django_assert_num_queries: Any
 ) -> None:
     world = build_warning_world()
     client = logged_in(getattr(world, who))
     _many(world, 3)
-    _count_queries(client, url, django_assert_max_num_queries, queries)
+    _count_queries(client, url, django_assert_num_queries, queries)
     _many(world, 17)
-    _count_queries(client, url, django_assert_max_num_queries, queries)
+    _count_queries(client, url, django_assert_num_queries, queries)
