@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import datetime as _dt
+import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, File, Form, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from i4p.accounts.models import User
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import has_anywhere
-from i4p.api.auth import require_write, token_or_session
+from i4p.api.auth import anyone, require_write, token_or_session
 from i4p.api.schemas import InputSchema
 from i4p.core.errors import Invalid, NotAllowed, NotFound
 from i4p.geo.models import Place
 from i4p.warning import external, intake, review, selectors
 from i4p.warning import incidents as incident_services
+from i4p.warning.export_views import BadFilters, record_export, report_filters, streamed
+from i4p.warning.exports import ReportExport
 from i4p.warning.gateways.conversation import ask_reporter
 from i4p.warning.intake import Draft, active_framework
 from i4p.warning.models import (
@@ -699,3 +702,41 @@ def detach_external_event(request: HttpRequest, uuid: UUID, event_uuid: UUID) ->
     if event is None:
         raise NotFound("No such external event.")
     return _incident_out(incident_services.detach_external_event(incident, event, by=request.user))
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+class ReportExportQuery(Schema):
+    format: Literal["csv", "geojson", "json"] = Field(
+        "csv", description="csv (with HXL hashtags), geojson (RFC 7946) or json."
+    )
+    kind: Literal["", "incident", "situation"] = ""
+    verification: Literal["", "pending", "verified", "credible", "false", "duplicate"] = ""
+    event_type: str = Field("", max_length=60, pattern=r"^[\w.]*$", description="Event type code.")
+    place: UUID | None = Field(None, description="A place id: reports in it and below.")
+    since: dt.date | None = Field(None, description="Occurred on or after.")
+    until: dt.date | None = Field(None, description="Occurred on or before.")
+
+
+@router.get(
+    "/reports/export",
+    auth=anyone,
+    response={200: None, **{code: ErrorOut for code in (400, 401, 403, 404)}},
+    summary="Export reports (streamed)",
+)
+def export_reports(request: HttpRequest, query: Query[ReportExportQuery]) -> StreamingHttpResponse:
+    """Every report the caller may see, streamed; anonymous callers get the public export."""
+    try:
+        filters = report_filters(
+            kind=query.kind,
+            verification=query.verification,
+            event_type=query.event_type,
+            place=str(query.place or ""),
+            since=query.since.isoformat() if query.since else "",
+            until=query.until.isoformat() if query.until else "",
+        )
+    except BadFilters as error:
+        raise Invalid(str(error)) from None
+    record_export(request.user, query.format, request.GET.urlencode())
+    return streamed(ReportExport(request.user, filters), query.format)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from i4p.warning import reporter_views, views
+from i4p.warning import export_views, reporter_views, views
 from i4p.warning.gateways import views as gateway_views
 
 app_name = "warning"
@@ -32,4 +32,10 @@ urlpatterns += [
     path("review/triage/<uuid:uuid>/", views.triage_message, name="triage_message"),
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/<uuid:uuid>/", views.incident_page, name="incident"),
+]
+
+# Exports and the public view of reports.
+urlpatterns += [
+    path("reports/export.<str:fmt>", export_views.export, name="export"),
+    path("reports/public/", export_views.public_reports_page, name="public_reports"),
 ]
