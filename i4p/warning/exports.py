@@ -19,10 +19,13 @@ import csv
 import datetime as dt
 import io
 import json
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -157,7 +160,46 @@ class ReportFilters:
 def _iso(value: dt.datetime | None) -> str:
     if value is None:
         return ""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    # isoformat is several times faster than strftime, and a million rows have three each.
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
+def _sqlite_uuid(value: str) -> str:
+    """SQLite keeps a UUID as 32 hex digits."""
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+def _sqlite_when(value: str | dt.datetime | None) -> str:
+    """SQLite keeps an aware datetime as UTC text, "2026-11-25 06:53:32.123456" (the driver
+    parses it itself when a column's declared type asks it to)."""
+    if isinstance(value, str):
+        return f"{value[:10]}T{value[11:19]}Z"
+    return _iso(value)
+
+
+def _sqlite_answers(value: str | None) -> str:
+    return "" if not value or value == "{}" else value  # already JSON text
+
+
+def _answers(value: Any) -> str:
+    if isinstance(value, str):  # a driver that hands JSON back as text
+        value = json.loads(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+
+
+def _when(value: dt.datetime | str | None) -> str:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return _iso(value)
+
+
+# Per database: (uuid → text, datetime → ISO 8601 UTC text, answers → JSON text).
+_TEXT: dict[str, tuple[Callable[[Any], str], Callable[[Any], str], Callable[[Any], str]]] = {
+    "sqlite": (_sqlite_uuid, _sqlite_when, _sqlite_answers),
+    "other": (str, _when, _answers),
+}
 
 
 def _number(value: int | None) -> str:
@@ -181,6 +223,7 @@ class ReportExport:
         self._exact: dict[int | None, bool] = {}
         self._shown: dict[tuple[int | None, bool], dict[str, Any]] = {}
         self.count = 0  # rows written so far (for progress bars)
+        self._text = _TEXT["other"]
 
     def reports(self) -> QuerySet[Report]:
         reports = public.public_reports() if self.public else visible_reports(self.user)
@@ -203,16 +246,22 @@ class ReportExport:
         return reports.select_related(None).order_by("pk")
 
     def batches(self) -> Iterator[list[dict[str, str]]]:
-        """Rows as {key: text}, BATCH at a time, with their places loaded once per batch."""
-        tuples = self.reports().values_list(*_FIELDS).iterator(chunk_size=BATCH)
-        batch: list[tuple[Any, ...]] = []
-        for row in tuples:
-            batch.append(row)
-            if len(batch) == BATCH:
+        """Rows as {key: text}, BATCH at a time, with their places loaded once per batch.
+
+        The ORM writes the scoped query (`values_list`); its rows are read from a chunked
+        cursor (server-side on PostgreSQL) and turned into text here, column by column,
+        without the ORM's per-value converters: they cost more than the read itself.
+        """
+        try:
+            sql, params = self.reports().values_list(*_FIELDS).query.sql_with_params()
+        except EmptyResultSet:
+            return
+        self._text = _TEXT[connection.vendor] if connection.vendor in _TEXT else _TEXT["other"]
+        connection.ensure_connection()
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(BATCH):
                 yield self._rows(batch)
-                batch = []
-        if batch:
-            yield self._rows(batch)
 
     def _rows(self, batch: list[tuple[Any, ...]]) -> list[dict[str, str]]:
         self.book.load(row[11] for row in batch)
@@ -221,22 +270,24 @@ class ReportExport:
         return rows
 
     def _row(self, r: tuple[Any, ...]) -> dict[str, str]:
+        uuid_text, when, answers_text = self._text
         place_id = r[11]
         latitude, longitude = r[14], r[15]
         if self.public:
             place_values = self._place_values(place_id, public_level=True)
             shown = self.book.get(place_values["_pk"]) if place_values["_pk"] else None
-            point = public.public_point(r[0], latitude, longitude, shown, self.book)
+            report_id = uuid_text(r[0])
+            point = public.public_point(report_id, latitude, longitude, shown, self.book)
             kind = "fuzzed" if latitude is not None and longitude is not None else "place"
             return {
                 **place_values,
-                "id": str(r[0]),
+                "id": report_id,
                 "kind": r[1],
                 "event_type": r[2] or "",
                 "event_type_name": r[3] or "",
                 "acled_event_type": r[4] or "",
                 "acled_sub_event_type": r[5] or "",
-                "occurred_at": r[6].astimezone(dt.UTC).date().isoformat() if r[6] else "",
+                "occurred_at": when(r[6])[:10],
                 "latitude": _coordinate(point[0]) if point else "",
                 "longitude": _coordinate(point[1]) if point else "",
                 "point": kind if point else "",
@@ -245,6 +296,7 @@ class ReportExport:
                 "displaced": _number(r[22]),
                 "verification": r[23],
             }
+        report_id = uuid_text(r[0])
         point_kind = ""
         lat_text = lon_text = ""
         if latitude is not None and longitude is not None:
@@ -255,7 +307,7 @@ class ReportExport:
                     "exact",
                 )
             else:
-                moved = fuzz(latitude, longitude, public.fuzz_metres(), seed=str(r[0]))
+                moved = fuzz(latitude, longitude, public.fuzz_metres(), seed=report_id)
                 lat_text, lon_text, point_kind = (
                     _coordinate(moved[0]),
                     _coordinate(moved[1]),
@@ -263,16 +315,16 @@ class ReportExport:
                 )
         return {
             **self._place_values(place_id, public_level=False),
-            "id": str(r[0]),
+            "id": report_id,
             "kind": r[1],
             "event_type": r[2] or "",
             "event_type_name": r[3] or "",
             "acled_event_type": r[4] or "",
             "acled_sub_event_type": r[5] or "",
-            "occurred_at": _iso(r[6]),
-            "occurred_until": _iso(r[7]),
+            "occurred_at": when(r[6]),
+            "occurred_until": when(r[7]),
             "time_precision": r[8],
-            "received_at": _iso(r[9]),
+            "received_at": when(r[9]),
             "channel": r[10],
             "place_precision": r[12],
             "location_method": r[13],
@@ -293,8 +345,8 @@ class ReportExport:
             "visibility": r[27],
             "needs_triage": "yes" if r[28] else "",
             "reporter": r[29] or "",
-            "incident": str(r[30]) if r[30] else "",
-            "answers": json.dumps(r[31], ensure_ascii=False, sort_keys=True) if r[31] else "",
+            "incident": uuid_text(r[30]) if r[30] else "",
+            "answers": answers_text(r[31]),
         }
 
     def _may_see_exact(self, place_id: int | None) -> bool:
@@ -320,9 +372,21 @@ class ReportExport:
         return self.book.point(place) if place is not None else None
 
 
+_PLACE_KEYS = (
+    "country_code",
+    "country",
+    "admin1_code",
+    "admin1",
+    "admin2_code",
+    "admin2",
+    "place",
+    "place_id",
+)
+
+
 def _place_columns(place: Place | None, book: PlaceBook) -> dict[str, Any]:
     if place is None:
-        return {"_pk": None}
+        return {"_pk": None, **dict.fromkeys(_PLACE_KEYS, "")}
     country = book.ancestor(place, PlaceKind.COUNTRY)
     admin1 = book.ancestor(place, PlaceKind.ADMIN1)
     admin2 = book.ancestor(place, PlaceKind.ADMIN2)
@@ -344,7 +408,7 @@ def _place_columns(place: Place | None, book: PlaceBook) -> dict[str, Any]:
 
 def reports_csv(export: ReportExport) -> Iterator[str]:
     """CSV: a header row for people, the HXL hashtag row for machines, then the reports."""
-    keys = [key for _header, _tag, key in export.columns]
+    values = operator.itemgetter(*[key for _header, _tag, key in export.columns])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([header for header, _tag, _key in export.columns])
@@ -353,7 +417,7 @@ def reports_csv(export: ReportExport) -> Iterator[str]:
     for batch in export.batches():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerows([[row.get(key, "") for key in keys] for row in batch])
+        writer.writerows([values(row) for row in batch])
         yield buffer.getvalue()
 
 

@@ -1,0 +1,8 @@
+"""WSGI entry of the bench-only app (`bench/intake_app.py`)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.intake_app")
+application = get_wsgi_application()
