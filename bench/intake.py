@@ -46,7 +46,7 @@ def environment(database: str, sync: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env["DJANGO_SETTINGS_MODULE"] = "bench.intake_app"
-    env["I4P_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env["I4P_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     if database == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
@@ -64,6 +64,33 @@ def environment(database: str, sync: str) -> dict[str, str]:
     return env
 
 
+def cpu_child(requests: int) -> None:
+    """CPU milliseconds per request in one process (Django's test client): what a loaded
+    machine does not change much, unlike wall time."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    setup_child()
+    world = json.loads(_SETUP_OUTPUT[-1])
+    client = Client()
+    auth = {"Authorization": f"Bearer {world['token']}"}
+    body = json.dumps({**BODY, "place": world["place"]})
+    for path in ("/bench/minimal", "/bench/submit"):
+        for _ in range(20):
+            client.post(path, body, content_type="application/json", headers=auth)
+        cpu = time.process_time()
+        for _ in range(requests):
+            answer = client.post(path, body, content_type="application/json", headers=auth)
+            assert answer.status_code in (200, 201), answer.status_code
+        ms = (time.process_time() - cpu) / requests * 1000
+        print(f"| {path} | {ms:.2f} |")
+
+
+_SETUP_OUTPUT: list[str] = []
+
+
 def setup_child() -> None:
     """Places, the default framework, a monitor with a token, the baseline table."""
     import django
@@ -79,7 +106,8 @@ def setup_child() -> None:
     kind = "integer PRIMARY KEY" if connection.vendor == "sqlite" else "bigserial PRIMARY KEY"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE IF NOT EXISTS bench_row (id {kind}, body text)")
-    print(json.dumps({"token": plain, "place": str(world.tamale.uuid)}))
+    _SETUP_OUTPUT.append(json.dumps({"token": plain, "place": str(world.tamale.uuid)}))
+    print(_SETUP_OUTPUT[-1])
 
 
 # -- baseline 1: raw inserts ------------------------------------------------------------------
@@ -295,10 +323,23 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--endpoint", default="/bench/submit")
+    parser.add_argument("--cpu", action="store_true", help="CPU ms per request, SQLite FULL.")
     parser.add_argument("--child-setup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-cpu", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_setup:
         setup_child()
+        return
+    if args.child_cpu:
+        cpu_child(300)
+        return
+    if args.cpu:
+        env = environment("sqlite", "FULL")
+        subprocess.run(
+            [sys.executable, "-m", "i4p.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT
+        )
+        print("| request | CPU ms |\n|---|---:|", flush=True)
+        subprocess.run([sys.executable, __file__, "--child-cpu"], env=env, check=True, cwd=ROOT)
         return
     for database in ["sqlite", "postgresql"] if args.database == "both" else [args.database]:
         for sync in args.sync.split(",") if database == "sqlite" else [""]:
