@@ -160,6 +160,44 @@ def list_reports(request: HttpRequest, query: Query[ReportQuery]) -> ReportListO
     )
 
 
+# -- exports (before /reports/{report_uuid}, which would take "export" for an id) --
+
+
+class ReportExportQuery(Schema):
+    format: Literal["csv", "geojson", "json"] = Field(
+        "csv", description="csv (with HXL hashtags), geojson (RFC 7946) or json."
+    )
+    kind: Literal["", "incident", "situation"] = ""
+    verification: Literal["", "pending", "verified", "credible", "false", "duplicate"] = ""
+    event_type: str = Field("", max_length=60, pattern=r"^[\w.]*$", description="Event type code.")
+    place: UUID | None = Field(None, description="A place id: reports in it and below.")
+    since: dt.date | None = Field(None, description="Occurred on or after.")
+    until: dt.date | None = Field(None, description="Occurred on or before.")
+
+
+@router.get(
+    "/reports/export",
+    auth=anyone,
+    response={200: None, **{code: ErrorOut for code in (400, 401, 403, 404)}},
+    summary="Export reports (streamed)",
+)
+def export_reports(request: HttpRequest, query: Query[ReportExportQuery]) -> StreamingHttpResponse:
+    """Every report the caller may see, streamed; anonymous callers get the public export."""
+    try:
+        filters = report_filters(
+            kind=query.kind,
+            verification=query.verification,
+            event_type=query.event_type,
+            place=str(query.place or ""),
+            since=query.since.isoformat() if query.since else "",
+            until=query.until.isoformat() if query.until else "",
+        )
+    except BadFilters as error:
+        raise Invalid(str(error)) from None
+    record_export(request.user, query.format, request.GET.urlencode())
+    return streamed(ReportExport(request.user, filters), query.format)
+
+
 @router.get("/reports/{report_uuid}", auth=token_or_session, response={200: ReportOut, **ERRORS})
 def get_report(request: HttpRequest, report_uuid: uuid.UUID) -> ReportOut:
     """One report the caller may read; another's or an unknown one is 404 alike."""
@@ -702,41 +740,3 @@ def detach_external_event(request: HttpRequest, uuid: UUID, event_uuid: UUID) ->
     if event is None:
         raise NotFound("No such external event.")
     return _incident_out(incident_services.detach_external_event(incident, event, by=request.user))
-
-
-# -- exports ---------------------------------------------------------------------------------
-
-
-class ReportExportQuery(Schema):
-    format: Literal["csv", "geojson", "json"] = Field(
-        "csv", description="csv (with HXL hashtags), geojson (RFC 7946) or json."
-    )
-    kind: Literal["", "incident", "situation"] = ""
-    verification: Literal["", "pending", "verified", "credible", "false", "duplicate"] = ""
-    event_type: str = Field("", max_length=60, pattern=r"^[\w.]*$", description="Event type code.")
-    place: UUID | None = Field(None, description="A place id: reports in it and below.")
-    since: dt.date | None = Field(None, description="Occurred on or after.")
-    until: dt.date | None = Field(None, description="Occurred on or before.")
-
-
-@router.get(
-    "/reports/export",
-    auth=anyone,
-    response={200: None, **{code: ErrorOut for code in (400, 401, 403, 404)}},
-    summary="Export reports (streamed)",
-)
-def export_reports(request: HttpRequest, query: Query[ReportExportQuery]) -> StreamingHttpResponse:
-    """Every report the caller may see, streamed; anonymous callers get the public export."""
-    try:
-        filters = report_filters(
-            kind=query.kind,
-            verification=query.verification,
-            event_type=query.event_type,
-            place=str(query.place or ""),
-            since=query.since.isoformat() if query.since else "",
-            until=query.until.isoformat() if query.until else "",
-        )
-    except BadFilters as error:
-        raise Invalid(str(error)) from None
-    record_export(request.user, query.format, request.GET.urlencode())
-    return streamed(ReportExport(request.user, filters), query.format)
