@@ -130,8 +130,10 @@ def submit_report(
         sender=sender,
         idempotency_key=idempotency_key.strip(),
     )
-    shown = selectors.report_for(request.user, report.uuid)
-    return Status(201 if created else 200, ReportOut.of(shown))
+    if not created:
+        return Status(200, ReportOut.of(selectors.report_for(request.user, report.uuid)))
+    # The new report as stored: its place, type and reporter are already at hand.
+    return Status(201, ReportOut.of(report, observations=None if payload.observations else []))
 
 
 @router.get("/reports", auth=token_or_session, response={200: ReportListOut, **ERRORS})

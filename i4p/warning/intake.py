@@ -21,6 +21,7 @@ from i4p.geo.locate import locate_one
 from i4p.geo.models import Place, PlaceKind
 from i4p.warning import identity
 from i4p.warning.models import (
+    Channel,
     EventType,
     FieldType,
     InboundMessage,
@@ -440,25 +441,57 @@ def check_draft(draft: Draft) -> None:
 # -- making reports ----------------------------------------------------------------------
 
 
-def _create_report(
-    draft: Draft, *, inbound: InboundMessage, by: Any, framework: IndicatorFramework
-) -> Report:
+@dataclass(frozen=True)
+class Prepared:
+    """What a draft becomes before anything is written: place, checked answers and values."""
+
+    place: Place | None
+    precision: str
+    method: str
+    reasons: list[str]
+    answers: dict[str, Any]
+    observations: list[tuple[Indicator, float | None, str]]
+
+
+def prepare(draft: Draft, framework: IndicatorFramework) -> Prepared:
+    """Locate the draft and check its answers: reads only, so it runs before the write
+    transaction (on SQLite that holds the write lock for less time)."""
     place, precision, method, reasons = locate_draft(draft)
-    answers = clean_answers(framework, draft.kind, draft.answers)
-    observations = clean_observations(framework, draft.observations)
-    reasons = [*draft.triage_reasons, *reasons]
+    return Prepared(
+        place=place,
+        precision=precision,
+        method=method,
+        reasons=reasons,
+        answers=clean_answers(framework, draft.kind, draft.answers),
+        observations=clean_observations(framework, draft.observations),
+    )
+
+
+def _new_report(
+    draft: Draft,
+    *,
+    reporter: Reporter | None,
+    channel: str,
+    received_at: dt.datetime,
+    framework: IndicatorFramework,
+    prepared: Prepared | None = None,
+) -> Report:
+    """Save the report with its indicator values."""
+    prepared = prepared or prepare(draft, framework)
+    place, precision, method = prepared.place, prepared.precision, prepared.method
+    answers, observations = prepared.answers, prepared.observations
+    reasons = [*draft.triage_reasons, *prepared.reasons]
     if draft.kind == ReportKind.INCIDENT and draft.event_type is None:
         reasons.append("The type of event is not known.")
-    reporter = inbound.reporter
     if reporter is not None and reporter.trust == Trust.BLOCKED:
         reasons.append("The sender is blocked.")
     report = Report.objects.create(
         kind=draft.kind,
         framework=framework,
         reporter=reporter,
-        channel=inbound.channel,
-        received_at=inbound.received_at,
-        occurred_at=draft.occurred_at or inbound.received_at,
+        channel=channel,
+        received_at=received_at,
+        occurred_at=draft.occurred_at or received_at,
         occurred_until=draft.occurred_until,
         time_precision=draft.time_precision,
         place=place,
@@ -484,15 +517,40 @@ def _create_report(
             Observation(report=report, indicator=indicator, value=value, text=text)
             for indicator, value, text in observations
         )
+    return report
+
+
+def _create_report(
+    draft: Draft, *, inbound: InboundMessage, by: Any, framework: IndicatorFramework
+) -> Report:
+    """A stored message becomes a report."""
+    report = _new_report(
+        draft,
+        reporter=inbound.reporter,
+        channel=inbound.channel,
+        received_at=inbound.received_at,
+        framework=framework,
+    )
     inbound.state = InboundState.REPORTED
     inbound.report = report
-    inbound.place = place
+    inbound.place = report.place
     inbound.save(update_fields=["state", "report", "place", "updated_at"])
     record_event(report, "report.received", by=by, note=inbound.get_channel_display())
     return report
 
 
-@transaction.atomic
+def _submitted(scope: str, idempotency_key: str) -> Report | None:
+    """The report a caller already stored under this idempotency key."""
+    if not idempotency_key:
+        return None
+    first = (
+        InboundMessage.objects.filter(idempotency_scope=scope, idempotency_key=idempotency_key)
+        .select_related("report")
+        .first()
+    )
+    return first.report if first is not None else None
+
+
 def submit_report(
     draft: Draft,
     *,
@@ -502,32 +560,78 @@ def submit_report(
     sender: Identity = Identity(),
     idempotency_key: str = "",
 ) -> tuple[Report, bool]:
-    """A report from the web form or the API: stored with its raw message in one commit.
+    """A report from the web form or the API: the report and its sealed raw message are
+    stored in one commit, so answering after this returns means nothing can be lost.
 
     Returns (report, whether it is new): the same idempotency key from the same caller gives
     back the report stored the first time, whatever the body says.
     """
     scope = f"user:{by.pk}" if getattr(by, "pk", None) else "anonymous"
-    if idempotency_key:
-        first = InboundMessage.objects.filter(
-            idempotency_scope=scope, idempotency_key=idempotency_key
-        ).first()
-        if first is not None and first.report is not None:
-            return first.report, False
+    first = _submitted(scope, idempotency_key)
+    if first is not None:
+        return first, False
     framework = draft.framework or active_framework()
     draft.framework = framework
     check_draft(draft)
-    inbound, created = store_inbound(
-        channel,
-        payload,
-        sender=sender,
-        user=by,
-        idempotency_scope=scope if idempotency_key else "",
-        idempotency_key=idempotency_key,
+    prepared = prepare(draft, framework)
+    try:
+        return _store_submission(
+            draft,
+            prepared=prepared,
+            by=by,
+            channel=channel,
+            payload=payload,
+            sender=sender,
+            scope=scope if idempotency_key else "",
+            idempotency_key=idempotency_key,
+            framework=framework,
+        ), True
+    except IntegrityError:
+        # The same key sent twice at once: the other request stored it first.
+        first = _submitted(scope, idempotency_key)
+        if first is None:
+            raise
+        return first, False
+
+
+@transaction.atomic
+def _store_submission(
+    draft: Draft,
+    *,
+    by: Any,
+    channel: str,
+    payload: Mapping[str, Any],
+    sender: Identity,
+    scope: str,
+    idempotency_key: str,
+    framework: IndicatorFramework,
+    prepared: Prepared,
+) -> Report:
+    received_at = timezone.now()
+    country = draft.place.country_code if draft.place is not None else draft.country
+    reporter = reporter_for(sender, user=by, country=country)
+    report = _new_report(
+        draft,
+        reporter=reporter,
+        channel=channel,
+        received_at=received_at,
+        framework=framework,
+        prepared=prepared,
     )
-    if not created and inbound.report is not None:
-        return inbound.report, False
-    return _create_report(draft, inbound=inbound, by=by, framework=framework), True
+    # The raw message is written already read, beside its report: one insert, no update.
+    InboundMessage.objects.create(
+        channel=channel,
+        received_at=received_at,
+        payload=identity.seal({"payload": dict(payload), "sender": sender.sealed()}),
+        idempotency_scope=scope[:80],
+        idempotency_key=idempotency_key[:200],
+        reporter=reporter,
+        state=InboundState.REPORTED,
+        report=report,
+        place=report.place,
+    )
+    record_event(report, "report.received", by=by, note=str(Channel(channel).label))
+    return report
 
 
 @transaction.atomic

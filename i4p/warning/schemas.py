@@ -16,6 +16,7 @@ from i4p.api.schemas import InputSchema
 from i4p.warning.models import (
     ExternalEvent,
     ExternalSource,
+    Observation,
     Report,
     ReportKind,
     TimePrecision,
@@ -147,7 +148,10 @@ class ReportOut(Schema):
     incident: UUID | None
 
     @staticmethod
-    def of(report: Report) -> ReportOut:
+    def of(report: Report, *, observations: list[Observation] | None = None) -> ReportOut:
+        """`observations`, when the caller has them, saves reading them again."""
+        if observations is None:
+            observations = list(report.observations.all())
         return ReportOut(
             uuid=report.uuid,
             kind=report.kind,
@@ -175,7 +179,7 @@ class ReportOut(Schema):
             answers=report.answers,
             observations=[
                 ObservationOut(indicator=o.indicator.code, value=o.value, text=o.text)
-                for o in report.observations.all()
+                for o in observations
             ],
             verification=report.verification,
             source_reliability=report.source_reliability,
