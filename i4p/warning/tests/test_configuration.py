@@ -7,8 +7,9 @@ import pytest
 from i4p.core.errors import Invalid
 from i4p.core.models import AuditEvent
 from i4p.warning.configuration import gateway_secret, save_configuration, set_gateway_secret
+from i4p.warning.frameworks import load_default_framework
 from i4p.warning.intake import Draft, submit_report
-from i4p.warning.models import Channel, FieldType, Gateway, ReportField
+from i4p.warning.models import Channel, FieldType, Gateway, IndicatorFramework, ReportField
 from i4p.warning.tests.builders import build_warning_world
 from i4p.web.tests.world import logged_in
 
@@ -75,3 +76,29 @@ def test_the_admin_offers_configuration_but_not_reports_or_reporters() -> None:
     assert client.get("/admin/warning/gateway/add/").status_code == 200
     assert client.get("/admin/warning/report/").status_code == 404
     assert client.get("/admin/warning/reporter/").status_code == 404
+
+
+def test_a_new_framework_version_takes_new_reports_and_old_reports_keep_theirs() -> None:
+    world = build_warning_world()
+    old, _ = submit_report(
+        Draft(description="Shops closed early.", place=world.tamale),
+        by=world.monitor,
+        channel=Channel.WEB,
+        payload={},
+    )
+    assert load_default_framework() == world.framework  # loading again changes nothing
+    newer = save_configuration(
+        IndicatorFramework(slug=world.framework.slug, version=2, name="EWER, revised"),
+        by=world.admin,
+    )
+    world.framework.is_active = False
+    save_configuration(world.framework, by=world.admin, fields=["is_active"])
+    new, _ = submit_report(
+        Draft(description="Roads blocked.", place=world.tamale),
+        by=world.monitor,
+        channel=Channel.WEB,
+        payload={},
+    )
+    old.refresh_from_db()
+    assert (old.framework.version, new.framework.version) == (1, 2)
+    assert new.framework == newer
