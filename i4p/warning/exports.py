@@ -195,11 +195,29 @@ def _when(value: dt.datetime | str | None) -> str:
     return _iso(value)
 
 
+def _pg_when(value: str | None) -> str:
+    """PostgreSQL's text for a timestamptz in the UTC session Django opens:
+    "2026-11-25 06:53:32.123456+00"."""
+    return f"{value[:10]}T{value[11:19]}Z" if value else ""
+
+
 # Per database: (uuid → text, datetime → ISO 8601 UTC text, answers → JSON text).
 _TEXT: dict[str, tuple[Callable[[Any], str], Callable[[Any], str], Callable[[Any], str]]] = {
     "sqlite": (_sqlite_uuid, _sqlite_when, _sqlite_answers),
+    # PostgreSQL hands these columns over as text (see `_text_from_postgresql`).
+    "postgresql": (str, _pg_when, _sqlite_answers),
     "other": (str, _when, _answers),
 }
+
+
+def _text_from_postgresql(cursor: Any) -> None:
+    """Have psycopg keep uuid, timestamptz and jsonb values as the text PostgreSQL sends:
+    building a UUID and a datetime object per value, only to turn them back into text, cost
+    more than reading the row (bench/README.md, export)."""
+    from psycopg.types.string import TextLoader
+
+    for type_name in ("uuid", "timestamptz", "jsonb"):
+        cursor.adapters.register_loader(type_name, TextLoader)
 
 
 def _number(value: int | None) -> str:
@@ -259,6 +277,8 @@ class ReportExport:
         self._text = _TEXT[connection.vendor] if connection.vendor in _TEXT else _TEXT["other"]
         connection.ensure_connection()
         with connection.chunked_cursor() as cursor:
+            if connection.vendor == "postgresql":
+                _text_from_postgresql(cursor.cursor)
             cursor.execute(sql, params)
             while batch := cursor.fetchmany(BATCH):
                 yield self._rows(batch)
