@@ -82,3 +82,12 @@ def screenshots() -> Path:
     folder = Path(__file__).resolve().parent / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def _configuration_of_this_test() -> None:
+    """Each test reads the early-warning configuration of its own database, not one that a
+    previous test's rolled-back transaction left in the process's memory."""
+    from i4p.warning import active
+
+    active.forget()

@@ -180,12 +180,11 @@ def revoke_token(token: ApiToken, *, by: Any) -> None:
 
 
 def authenticate_token(plain: str) -> ApiToken | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(plain), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    try:
+        token = ApiToken.objects.select_related("user").get(
+            digest=_digest(plain), revoked_at__isnull=True, user__is_active=True
+        )
+    except ApiToken.DoesNotExist:
         return None
     now = timezone.now()
     if token.expires_at is not None and token.expires_at <= now:

@@ -19,7 +19,7 @@ from i4p.api.auth import anyone, require_write, token_or_session
 from i4p.api.schemas import InputSchema
 from i4p.core.errors import Invalid, NotAllowed, NotFound
 from i4p.geo.models import Place
-from i4p.warning import external, intake, review, selectors
+from i4p.warning import active, external, intake, review, selectors
 from i4p.warning import incidents as incident_services
 from i4p.warning.export_views import BadFilters, record_export, report_filters, streamed
 from i4p.warning.exports import ReportExport
@@ -67,7 +67,7 @@ def _draft(payload: ReportIn) -> intake.Draft:
     framework = intake.active_framework()
     event_type = None
     if payload.event_type:
-        event_type = EventType.objects.filter(framework=framework, code=payload.event_type).first()
+        event_type = active.event_type(framework.pk, payload.event_type)
         if event_type is None:
             raise Invalid(
                 "The framework has no such event type.",
@@ -500,7 +500,7 @@ def _incident_out(incident: Incident) -> IncidentOut:
 def _event_type_by_code(code: str | None, field: str) -> EventType | None:
     if code is None:
         return None
-    found = EventType.objects.filter(framework=active_framework(), code=code).first()
+    found = active.event_type(active_framework().pk, code)
     if found is None:
         raise Invalid("Unknown event type.", fields={field: ["No event type has this code."]})
     return found

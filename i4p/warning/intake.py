@@ -19,7 +19,7 @@ from i4p.core.errors import Invalid
 from i4p.geo.geocode import geocode
 from i4p.geo.locate import locate_one
 from i4p.geo.models import Place, PlaceKind
-from i4p.warning import identity
+from i4p.warning import active, identity
 from i4p.warning.models import (
     Channel,
     EventType,
@@ -99,12 +99,7 @@ class Identity:
 
 
 def active_framework() -> IndicatorFramework:
-    framework = (
-        IndicatorFramework.objects.filter(is_active=True).order_by("slug", "-version").first()
-    )
-    if framework is None:
-        raise Invalid("No indicator framework is active: load one with `i4p load_framework`.")
-    return framework
+    return active.framework()
 
 
 # -- reporters -------------------------------------------------------------------------
@@ -299,11 +294,7 @@ def clean_answers(
     framework: IndicatorFramework, kind: str, answers: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The admin's extra fields: known keys only, typed, required ones present."""
-    fields = {
-        f.key: f
-        for f in ReportField.objects.filter(framework=framework, is_active=True)
-        if f.report_kind in ("", kind)
-    }
+    fields = {f.key: f for f in active.fields(framework.pk) if f.report_kind in ("", kind)}
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key in answers:

@@ -102,3 +102,49 @@ def test_a_new_framework_version_takes_new_reports_and_old_reports_keep_theirs()
     old.refresh_from_db()
     assert (old.framework.version, new.framework.version) == (1, 2)
     assert new.framework == newer
+
+
+def test_a_question_added_in_another_process_is_asked_within_the_configuration_lifetime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each process keeps the framework and its questions a moment (`active.SECONDS`): a change
+    saved elsewhere, which sends this process no signal, is asked once that moment is over."""
+    from i4p.warning import active
+
+    world = build_warning_world()
+    first, _ = submit_report(
+        Draft(description="Quiet market day.", place=world.tamale),
+        by=world.monitor,
+        channel=Channel.WEB,
+        payload={},
+    )
+    # A bulk update sends no signal: what another process's save looks like from here.
+    ReportField.objects.bulk_create(
+        [
+            ReportField(
+                framework=world.framework,
+                key="market_open",
+                label="Is the market open?",
+                field_type=FieldType.YES_NO,
+                required=True,
+            )
+        ]
+    )
+    second, _ = submit_report(
+        Draft(description="Quiet again.", place=world.tamale),
+        by=world.monitor,
+        channel=Channel.WEB,
+        payload={},
+    )
+    assert second.answers == {}  # still the configuration read a moment ago
+    later = active.monotonic() + active.SECONDS
+    monkeypatch.setattr(active, "monotonic", lambda: later)
+    with pytest.raises(Invalid) as refused:
+        submit_report(
+            Draft(description="Market closed.", place=world.tamale),
+            by=world.monitor,
+            channel=Channel.WEB,
+            payload={},
+        )
+    assert "answers.market_open" in refused.value.fields
+    assert first.pk != second.pk
