@@ -9,8 +9,8 @@ earlier would have.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from time import monotonic
 from typing import Any, TypeVar
 
 from django.db.models.signals import post_delete, post_save
@@ -19,12 +19,13 @@ from i4p.core.errors import Invalid
 from i4p.warning.models import EventType, Indicator, IndicatorFramework, ReportField
 
 SECONDS = 2.0
+clock = time.monotonic  # tests move it on
 T = TypeVar("T")
 _kept: dict[tuple[Any, ...], tuple[float, Any]] = {}
 
 
 def _read(key: tuple[Any, ...], load: Callable[[], T]) -> T:
-    now = monotonic()
+    now = clock()
     hit = _kept.get(key)
     if hit is not None and now - hit[0] < SECONDS:
         return hit[1]  # type: ignore[no-any-return]
