@@ -24,6 +24,9 @@ class Perm(StrEnum):
     EXPORT_REPORTS = "warning.export"
     IMPORT_EVENTS = "warning.import_events"
     CONFIGURE_WARNING = "warning.configure"  # frameworks, form fields, gateways, wording
+    VIEW_ALERTS = "warning.view_alerts"  # restricted alerts, signals and risk in the scope
+    ISSUE_ALERTS = "warning.issue_alerts"  # draft, issue, update, cancel, close; import CAP
+    RESPOND = "warning.respond"  # acknowledge an alert, record a response and its outcome
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
@@ -41,9 +44,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MESSAGE_REPORTERS,
             Perm.EXPORT_REPORTS,
             Perm.IMPORT_EVENTS,
+            Perm.VIEW_ALERTS,
+            Perm.ISSUE_ALERTS,
+            Perm.RESPOND,
         }
     ),
-    Role.RESPONDER: frozenset({Perm.VIEW_PRIVATE}),
+    Role.RESPONDER: frozenset({Perm.VIEW_PRIVATE, Perm.VIEW_ALERTS, Perm.RESPOND}),
     Role.MONITOR: frozenset(),
     Role.MEMBER: frozenset(),
 }
