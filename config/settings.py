@@ -155,6 +155,13 @@ I4P_PUBLIC_DELAY_HOURS = env_int("I4P_PUBLIC_DELAY_HOURS", 48)
 I4P_PUBLIC_MIN_COUNT = env_int("I4P_PUBLIC_MIN_COUNT", 3)
 # A reviewer's edit lock lasts this long unless renewed.
 I4P_REVIEW_LOCK_MINUTES = env_int("I4P_REVIEW_LOCK_MINUTES", 15)
+# CAP `sender` of the alerts this instance writes: a name unique to it, e.g. its domain.
+I4P_CAP_SENDER = env_str("I4P_CAP_SENDER", "i4p.example.org")
+# Every alert is written in each of these languages (one CAP `info` block per language); the
+# default is the languages whose translations ship with i4p.
+I4P_ALERT_LANGUAGES = [
+    code.strip() for code in env_str("I4P_ALERT_LANGUAGES", "en,fr,ar").split(",") if code.strip()
+]
 # SMS: a reply within this many minutes of a report (or of a follow-up question about it)
 # is added to that report instead of making a new one.
 I4P_SMS_THREAD_MINUTES = env_int("I4P_SMS_THREAD_MINUTES", 120)
