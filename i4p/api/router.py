@@ -61,11 +61,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _mount() -> None:
     from i4p.geo.api import router as geo_router
     from i4p.registry.api import router as registry_router
+    from i4p.warning.analysis_api import router as analysis_router
     from i4p.warning.api import router as warning_router
 
     api.add_router("/", registry_router)
     api.add_router("/", geo_router)
     api.add_router("/", warning_router)
+    api.add_router("/", analysis_router)
 
 
 _mount()

@@ -19,7 +19,7 @@ from i4p.core.errors import Invalid
 from i4p.geo.geocode import geocode
 from i4p.geo.locate import locate_one
 from i4p.geo.models import Place, PlaceKind
-from i4p.warning import active, identity
+from i4p.warning import active, analysis, identity
 from i4p.warning.models import (
     Channel,
     EventType,
@@ -508,6 +508,7 @@ def _new_report(
             Observation(report=report, indicator=indicator, value=value, text=text)
             for indicator, value, text in observations
         )
+    analysis.count_on_commit([report])
     return report
 
 

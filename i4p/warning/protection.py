@@ -17,7 +17,7 @@ from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, NotFound
 from i4p.core.redact import redact
 from i4p.geo.models import Place
-from i4p.warning import identity
+from i4p.warning import analysis, identity
 from i4p.warning.intake import Identity
 from i4p.warning.models import InboundMessage, Report, Reporter, Trust
 
@@ -117,5 +117,9 @@ def set_reporter_trust(reporter: Reporter, *, by: Any, trust: str, note: str = "
     reporter.save(update_fields=["trust", "updated_at"])
     record_event(
         reporter, "reporter.trust_changed", by=by, fields=["trust"], note=redact(note)[:300]
+    )
+    # Trust decides what counts as confirmed (and whether a blocked sender counts at all).
+    analysis.count_on_commit(
+        Report.objects.filter(reporter=reporter).only("place_id", "occurred_at", "time_precision")
     )
     return reporter

@@ -22,7 +22,7 @@ from i4p.accounts.selectors import can
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, NotFound, WrongState
 from i4p.geo.models import Place
-from i4p.warning import intake
+from i4p.warning import analysis, intake
 from i4p.warning.models import (
     EventType,
     InboundMessage,
@@ -236,6 +236,8 @@ def judge_report(
         changed.append("information_credibility")
     fresh.save(update_fields=[*changed, "updated_at"])
     record_event(fresh, f"report.judged.{verdict}", by=by, fields=changed, note=note[:500])
+    # The verdict decides whether the report counts, and whether it counts as confirmed.
+    analysis.count_on_commit([fresh])
     _copy_back(report, fresh, [*changed, "duplicate_of_id"])
     return report
 
@@ -244,6 +246,8 @@ def judge_report(
 
 
 UNCHANGED: Any = object()
+# Corrections that change how a report is counted (analysis.py).
+COUNTED_FIELDS = {"place", "event_type", "killed", "injured", "displaced"}
 
 
 @dataclass
@@ -291,6 +295,7 @@ def edit_report(report: Report, *, by: Any, changes: ReportChanges, note: str = 
     changed = [name for name, value in given.items() if getattr(fresh, name) != value]
     if not changed:
         return report
+    before = analysis.groups_of([fresh])
     for name in changed:
         setattr(fresh, name, given[name])
     if "place" in changed:
@@ -301,6 +306,8 @@ def edit_report(report: Report, *, by: Any, changes: ReportChanges, note: str = 
         changed += ["place_precision", "location_method"]
     fresh.save(update_fields=[*changed, "updated_at"])
     record_event(fresh, "report.edited", by=by, fields=changed, note=note[:500])
+    if COUNTED_FIELDS & set(changed):  # recount where it was counted and where it is now
+        analysis.count_on_commit([fresh], before=before)
     _copy_back(report, fresh, changed)
     return report
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from i4p.warning import export_views, reporter_views, views
+from i4p.warning import analysis_views, export_views, reporter_views, views
 from i4p.warning.gateways import views as gateway_views
 
 app_name = "warning"
@@ -38,4 +38,11 @@ urlpatterns += [
 urlpatterns += [
     path("reports/export.<str:fmt>", export_views.export, name="export"),
     path("reports/public/", export_views.public_reports_page, name="public_reports"),
+]
+
+# Analysis: risk per place, signals.
+urlpatterns += [
+    path("analysis/risk/", analysis_views.risk_page, name="risk"),
+    path("analysis/signals/", analysis_views.signals_page, name="signals"),
+    path("analysis/signals/<uuid:uuid>/dismiss/", analysis_views.dismiss, name="dismiss_signal"),
 ]

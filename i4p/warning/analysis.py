@@ -1,0 +1,1270 @@
+"""Analysis: the maintained count table, the anomaly scan over it, and the risk of a place.
+
+Counting (see docs/analysis.md for the rules in words):
+- a report is counted at its own place and at every place above it, at its own time precision
+  (minute, hour or day → a `day` row; week → a `week` row on the week's Monday; month; year),
+  on the calendar day of its place (`geo.localtime`): an event known only to the country is
+  never counted in a district, one known only to the year never on a day;
+- reports judged false or duplicate are not counted, nor unconfirmed reports of a blocked
+  sender; `confirmed` counts reports verified or judged credible, or sent by a trusted reporter;
+- situation reports are counted by indicator (the number of values and their sum).
+
+The table is kept up to date cell by cell: every write that changes how a report is counted
+calls `count_on_commit`, which enqueues `update_counts` after the commit; the task recomputes
+the cells of the periods it names from the reports themselves (never +1, so running it twice
+changes nothing) and then scans the series of those places again. `rebuild_counts` recomputes
+the whole table and `scan` the whole history (`i4p analyse`).
+
+The scan reads the counts into one matrix per period kind (series x periods, series = place x
+event type, place x all events, place x indicator) and runs the methods of `detection` over
+all rows at once; every alarm becomes (or updates) one `Signal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from i4p.accounts.permissions import Perm
+from i4p.accounts.selectors import can, scope_of
+from i4p.core.audit import record_event
+from i4p.core.errors import Invalid, NotAllowed, WrongState
+from i4p.geo.models import Place
+from i4p.warning import detection
+from i4p.warning.models import (
+    Count,
+    EventType,
+    Indicator,
+    IndicatorFramework,
+    Observation,
+    Period,
+    Polarity,
+    Report,
+    Reporter,
+    ReportKind,
+    Signal,
+    SignalState,
+    Trust,
+    Verification,
+)
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+# Codes of the count precisions, in the order a longer period takes in the shorter ones.
+PRECISIONS: tuple[str, ...] = (Period.DAY, Period.WEEK, Period.MONTH, Period.YEAR)
+PRECISION_CODE = {name: code for code, name in enumerate(PRECISIONS)}
+# The count row a report's time precision goes to.
+COUNTED_AS = {
+    "minute": Period.DAY,
+    "hour": Period.DAY,
+    "day": Period.DAY,
+    "week": Period.WEEK,
+    "month": Period.MONTH,
+    "year": Period.YEAR,
+}
+NOT_COUNTED = (Verification.FALSE, Verification.DUPLICATE)
+CONFIRMING = (Verification.VERIFIED, Verification.CREDIBLE)
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# A local day lies within 14 hours of the UTC day of the same date (UTC-12 to UTC+14).
+ZONE_SLACK = dt.timedelta(hours=15)
+
+
+def to_day(number: int) -> dt.date:
+    return dt.date.fromordinal(int(number) + EPOCH_ORDINAL)
+
+
+def day_number(day: dt.date) -> int:
+    return day.toordinal() - EPOCH_ORDINAL
+
+
+def period_start(day: dt.date, period: str) -> dt.date:
+    """The first day of the period (week: Monday; month; year) that holds `day`."""
+    if period == Period.WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if period == Period.MONTH:
+        return day.replace(day=1)
+    if period == Period.YEAR:
+        return day.replace(month=1, day=1)
+    return day
+
+
+def period_end(start: dt.date, period: str) -> dt.date:
+    """The first day after the period that starts on `start`."""
+    if period == Period.WEEK:
+        return start + dt.timedelta(days=7)
+    if period == Period.MONTH:
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    if period == Period.YEAR:
+        return start.replace(year=start.year + 1)
+    return start + dt.timedelta(days=1)
+
+
+def _starts(days: Ints, precision: Ints) -> Ints:
+    """Vectorised `period_start` over day numbers, each at its own precision code."""
+    starts = days.copy()
+    week = precision == PRECISION_CODE[Period.WEEK]
+    starts[week] = days[week] - (days[week] + 3) % 7  # 1970-01-01 was a Thursday
+    for name, unit in ((Period.MONTH, "M"), (Period.YEAR, "Y")):
+        chosen = precision == PRECISION_CODE[name]
+        if chosen.any():
+            as_dates = days[chosen].astype("datetime64[D]")
+            starts[chosen] = (
+                as_dates.astype(f"datetime64[{unit}]").astype("datetime64[D]").astype(np.int64)
+            )
+    return starts
+
+
+# -- places and their local days -------------------------------------------------------------
+
+
+@dataclass
+class _Places:
+    """For each place id: the chain of its ancestors and itself, and its time zone's index."""
+
+    chains: dict[int, tuple[int, ...]]
+    zone_index: dict[int, int]
+    zones: list[str]
+
+
+def _chain(path: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _places(ids: Iterable[int] | None = None) -> _Places:
+    """Chains and zones of the given places (all places when `ids` is None)."""
+    rows = Place.objects.all() if ids is None else Place.objects.filter(pk__in=set(ids))
+    chains = {pk: _chain(path) for pk, path in rows.values_list("pk", "path")}
+    ancestors = {pk for chain in chains.values() for pk in chain}
+    zoned = Place.objects.exclude(time_zone="")
+    if ids is not None:
+        zoned = zoned.filter(pk__in=ancestors)
+    zone_of = {pk: tz for pk, tz in zoned.values_list("pk", "time_zone") if _valid_zone(tz)}
+    zones: list[str] = [settings.TIME_ZONE]
+    index: dict[int, int] = {}
+    for pk, chain in chains.items():
+        name = next((zone_of[a] for a in reversed(chain) if a in zone_of), settings.TIME_ZONE)
+        if name not in zones:
+            zones.append(name)
+        index[pk] = zones.index(name)
+    return _Places(chains=chains, zone_index=index, zones=zones)
+
+
+def _local_days(seconds: Ints, zone_codes: Ints, zones: Sequence[str]) -> Ints:
+    """The local calendar day (days since 1970-01-01) of each UTC moment in its zone.
+
+    Offsets change at most a few times a year, so each zone's offset is read once per UTC
+    hour that occurs; an hour in which the offset changes is worked out moment by moment.
+    """
+    days = np.empty_like(seconds)
+    for code, name in enumerate(zones):
+        chosen = zone_codes == code
+        if not chosen.any():
+            continue
+        moments = seconds[chosen]
+        zone = ZoneInfo(name)
+        hours, inverse = np.unique(moments // 3600, return_inverse=True)
+        offsets = np.empty(len(hours), dtype=np.int64)
+        steady = np.ones(len(hours), dtype=bool)
+        for i, hour in enumerate(hours.tolist()):
+            start = dt.datetime.fromtimestamp(hour * 3600, dt.UTC)
+            first = start.astimezone(zone).utcoffset() or dt.timedelta()
+            last = (start + dt.timedelta(seconds=3599)).astimezone(zone).utcoffset()
+            offsets[i] = int(first.total_seconds())
+            steady[i] = first == (last or dt.timedelta())
+        local = moments + offsets[inverse]
+        for i in np.nonzero(~steady[inverse])[0].tolist():
+            moment = dt.datetime.fromtimestamp(int(moments[i]), dt.UTC).astimezone(zone)
+            local[i] = moments[i] + int((moment.utcoffset() or dt.timedelta()).total_seconds())
+        days[chosen] = local // 86400
+    return days
+
+
+# -- tallying reports into cells -------------------------------------------------------------
+
+# Key columns of a tally: place, event type (0: none), indicator (0: none), precision, day.
+# Value columns: reports, confirmed, killed, injured, displaced, value sum.
+KEYS = 5
+VALUES = 6
+
+
+@dataclass
+class Tally:
+    keys: Ints = field(default_factory=lambda: np.zeros((0, KEYS), dtype=np.int64))
+    values: Floats = field(default_factory=lambda: np.zeros((0, VALUES)))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _reduce(keys: Ints, values: Floats) -> Tally:
+    """Sum the values of equal keys."""
+    if len(keys) == 0:
+        return Tally()
+    order = np.lexsort(keys.T[::-1])
+    keys, values = keys[order], values[order]
+    change = np.any(keys[1:] != keys[:-1], axis=1)
+    starts = np.concatenate([[0], np.nonzero(change)[0] + 1])
+    return Tally(keys=keys[starts], values=np.add.reduceat(values, starts, axis=0))
+
+
+def merge(tallies: Iterable[Tally]) -> Tally:
+    parts = [t for t in tallies if len(t)]
+    if not parts:
+        return Tally()
+    return _reduce(
+        np.concatenate([t.keys for t in parts]), np.concatenate([t.values for t in parts])
+    )
+
+
+def _epoch_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
+def _report_sql(columns: str, *, joins: str = "", extra: str = "") -> str:
+    report = Report._meta.db_table
+    reporter = Reporter._meta.db_table
+    precision = (
+        "CASE r.time_precision WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 ELSE 0 END"
+    )
+    confirmed = (
+        f"CASE WHEN r.verification IN ('{Verification.VERIFIED}', '{Verification.CREDIBLE}') "
+        f"OR COALESCE(t.trust, '') = '{Trust.TRUSTED}' THEN 1 ELSE 0 END"
+    )
+    columns = columns.format(
+        precision=precision, confirmed=confirmed, epoch=_epoch_sql("r.occurred_at")
+    )
+    # Table names and choice values only: nothing from a request reaches this text.
+    return (
+        f"SELECT {columns} FROM {report} r LEFT JOIN {reporter} t ON t.id = r.reporter_id "  # noqa: S608
+        f"{joins} WHERE r.place_id IS NOT NULL AND r.occurred_at IS NOT NULL "
+        f"AND r.verification NOT IN ('{Verification.FALSE}', '{Verification.DUPLICATE}') "
+        f"AND NOT (COALESCE(t.trust, '') = '{Trust.BLOCKED}' "
+        f"AND r.verification NOT IN ('{Verification.VERIFIED}', '{Verification.CREDIBLE}')) "
+        f"{extra}"
+    )
+
+
+def _rows(sql: str, params: Sequence[Any], width: int, chunk: int) -> Iterator[Floats]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(chunk)
+            if not rows:
+                return
+            yield np.asarray(rows, dtype=np.float64).reshape(-1, width)
+
+
+def _selection(reports: QuerySet[Report] | None) -> tuple[str, list[Any]]:
+    if reports is None:
+        return "", []
+    sql, params = reports.values("pk").query.sql_with_params()
+    return f"AND r.id IN ({sql})", list(params)
+
+
+def _tally_rows(
+    place_ids: Ints,
+    event_types: Ints,
+    indicators: Ints,
+    precision: Ints,
+    seconds: Ints,
+    values: Floats,
+    places: _Places,
+) -> Tally:
+    """Cells of rows (one per report or observation) at their place and every ancestor."""
+    if len(place_ids) == 0:
+        return Tally()
+    unique, inverse = np.unique(place_ids, return_inverse=True)
+    chains = [places.chains.get(int(pk), ()) for pk in unique.tolist()]
+    zone_codes = np.array([places.zone_index.get(int(pk), 0) for pk in unique.tolist()])[inverse]
+    days = _starts(_local_days(seconds, zone_codes, places.zones), precision)
+    lengths = np.array([len(chain) for chain in chains], dtype=np.int64)
+    flat = np.array([pk for chain in chains for pk in chain], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    repeat = lengths[inverse]
+    row = np.repeat(np.arange(len(place_ids)), repeat)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    ancestor = flat[offsets[inverse][row] + within]
+    keys = np.stack(
+        [ancestor, event_types[row], indicators[row], precision[row], days[row]], axis=1
+    )
+    return _reduce(keys, values[row])
+
+
+def tally(reports: QuerySet[Report] | None = None, *, chunk: int = 200_000) -> Iterator[Tally]:
+    """Tallies of the counted reports (all when `reports` is None), chunk by chunk."""
+    extra, params = _selection(reports)
+    places: _Places | None = None if reports is not None else _places()
+    incidents = _report_sql(
+        "r.place_id, COALESCE(r.event_type_id, 0), {precision}, {epoch}, {confirmed}, "
+        "COALESCE(r.killed, 0), COALESCE(r.injured, 0), COALESCE(r.displaced, 0)",
+        extra=f"AND r.kind = '{ReportKind.INCIDENT}' {extra}",
+    )
+    observation = Observation._meta.db_table
+    situations = _report_sql(
+        "r.place_id, o.indicator_id, {precision}, {epoch}, {confirmed}, o.value",
+        joins=f"JOIN {observation} o ON o.report_id = r.id",
+        extra=f"AND o.value IS NOT NULL {extra}",
+    )
+    for sql, width in ((incidents, 8), (situations, 6)):
+        for block in _rows(sql, params, width, chunk):
+            ids = block[:, 0].astype(np.int64)
+            if reports is not None:
+                places = _places(np.unique(ids).tolist())
+            assert places is not None
+            n = len(block)
+            values = np.zeros((n, VALUES))
+            values[:, 0] = 1.0
+            values[:, 1] = block[:, 4]
+            zero = np.zeros(n, dtype=np.int64)
+            if width == 8:
+                values[:, 2:5] = block[:, 5:8]
+                types, indicators = block[:, 1].astype(np.int64), zero
+            else:
+                values[:, 5] = block[:, 5]
+                types, indicators = zero, block[:, 1].astype(np.int64)
+            yield _tally_rows(
+                ids,
+                types,
+                indicators,
+                block[:, 2].astype(np.int64),
+                block[:, 3].astype(np.int64),
+                values,
+                places,
+            )
+
+
+# -- writing the count table -----------------------------------------------------------------
+
+COUNT_COLUMNS = (
+    "place_id",
+    "event_type_id",
+    "indicator_id",
+    "precision",
+    "day",
+    "reports",
+    "confirmed",
+    "killed",
+    "injured",
+    "displaced",
+    "value_sum",
+)
+
+
+def _count_rows(result: Tally) -> Iterator[tuple[Any, ...]]:
+    keys = result.keys.tolist()
+    values = result.values.tolist()
+    for (place, event_type, indicator, precision, day), vals in zip(keys, values, strict=True):
+        yield (
+            place,
+            event_type or None,
+            indicator or None,
+            PRECISIONS[precision],
+            to_day(day),
+            int(vals[0]),
+            int(vals[1]),
+            int(vals[2]),
+            int(vals[3]),
+            int(vals[4]),
+            float(vals[5]) if indicator else None,
+        )
+
+
+def _insert_counts(result: Tally) -> None:
+    if not len(result):
+        return
+    table = Count._meta.db_table
+    names = ", ".join(f'"{name}"' for name in COUNT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(result) > 1000:
+            raw = cursor.cursor  # psycopg's own cursor: COPY is the bulk path
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in _count_rows(result):
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(COUNT_COLUMNS))
+        rows = list(_count_rows(result))
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                rows[start : start + 5000],
+            )
+
+
+def rebuild_counts(*, progress: Callable[[int], None] | None = None) -> int:
+    """Recompute the whole count table from the reports. Returns the number of rows."""
+    parts: list[Tally] = []
+    for part in tally():
+        parts.append(part)
+        if progress is not None:
+            progress(int(part.values[:, 0].sum()) if len(part) else 0)
+        if len(parts) > 8:  # keep memory flat: fold the partial tallies as we go
+            parts = [merge(parts)]
+    result = merge(parts)
+    with transaction.atomic():
+        Count.objects.all().delete()
+        _insert_counts(result)
+    return len(result)
+
+
+# -- incremental counting -------------------------------------------------------------------
+
+# A group of cells: the leaf place of a report, the precision it is counted at, and the first
+# day of its period. Tasks get these (ids, a precision name and a date), never a person.
+Group = tuple[int, str, str]
+
+
+def groups_of(reports: Iterable[Report]) -> set[Group]:
+    """Where and when each report is (or would be) counted, whether it counts now or not."""
+    chosen = [r for r in reports if r.place_id is not None and r.occurred_at is not None]
+    if not chosen:
+        return set()
+    places = _places({r.place_id for r in chosen if r.place_id is not None})
+    ids = np.array([r.place_id for r in chosen], dtype=np.int64)
+    zones = np.array([places.zone_index.get(int(pk), 0) for pk in ids.tolist()], dtype=np.int64)
+    precision = np.array(
+        [PRECISION_CODE[COUNTED_AS.get(r.time_precision, Period.DAY)] for r in chosen],
+        dtype=np.int64,
+    )
+    seconds = np.array(
+        [int(r.occurred_at.timestamp()) for r in chosen if r.occurred_at], dtype=np.int64
+    )
+    days = _starts(_local_days(seconds, zones, places.zones), precision)
+    return {
+        (int(pk), PRECISIONS[int(code)], to_day(int(day)).isoformat())
+        for pk, code, day in zip(ids.tolist(), precision.tolist(), days.tolist(), strict=True)
+    }
+
+
+def count_on_commit(reports: Iterable[Report], *, before: Iterable[Group] = ()) -> None:
+    """After the commit, recount the cells these reports fall in (and `before`: where they
+    fell before a change of place, type or time), then scan their series again."""
+    groups = sorted(set(before) | groups_of(reports))
+    if groups:
+        payload = [list(group) for group in groups]
+        transaction.on_commit(partial(update_counts.enqueue, groups=payload))
+
+
+@task()
+def update_counts(groups: list[list[Any]]) -> int:
+    """Recount the cells of these groups from the reports, then scan the affected series.
+
+    Returns the number of new or changed signals.
+    """
+    cells = [(int(place), str(precision), str(day)) for place, precision, day in groups]
+    affected, since = recount(cells)
+    if not affected:
+        return 0
+    return len(scan(places=affected, since=since).signals)
+
+
+def recount(groups: Iterable[Group]) -> tuple[set[int], dt.date | None]:
+    """Recompute the count rows of the groups' periods at their places and every place above.
+
+    Returns the places touched and the earliest day affected.
+    """
+    groups = set(groups)
+    if not groups:
+        return set(), None
+    places = _places({place for place, _p, _d in groups})
+    targets: set[tuple[int, int, int]] = set()
+    roots: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for place, precision, day in groups:
+        chain = places.chains.get(place)
+        if not chain:
+            continue
+        for ancestor in chain:
+            targets.add(
+                (ancestor, PRECISION_CODE[precision], day_number(dt.date.fromisoformat(day)))
+            )
+        roots[(precision, day)].add(chain[0])
+    if not targets:
+        return set(), None
+    root_paths = dict(
+        Place.objects.filter(pk__in={r for s in roots.values() for r in s}).values_list(
+            "pk", "path"
+        )
+    )
+    selection = Q()
+    for (precision, day), tops in roots.items():
+        start = dt.date.fromisoformat(day)
+        end = period_end(start, precision)
+        low = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC) - ZONE_SLACK
+        high = dt.datetime.combine(end, dt.time.min, tzinfo=dt.UTC) + ZONE_SLACK
+        precisions = [name for name, period in COUNTED_AS.items() if period == precision]
+        inside = Q()
+        for top in tops:
+            inside |= Q(place__path__startswith=root_paths[top])
+        selection |= inside & Q(
+            time_precision__in=precisions, occurred_at__gte=low, occurred_at__lt=high
+        )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                _replace_cells(targets, merge(tally(Report.objects.filter(selection))))
+            break
+        except IntegrityError:  # another worker recounted the same cells at the same moment
+            if attempt == 2:
+                raise
+    earliest = min(day for _p, _c, day in targets)
+    return {place for place, _c, _d in targets}, to_day(earliest)
+
+
+def _replace_cells(targets: set[tuple[int, int, int]], result: Tally) -> None:
+    by_period: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for place, precision, day in targets:
+        by_period[(precision, day)].append(place)
+    gone = Q()
+    for (precision, day), place_ids in by_period.items():
+        gone |= Q(precision=PRECISIONS[precision], day=to_day(day), place_id__in=place_ids)
+    Count.objects.filter(gone).delete()
+    if len(result):
+        wanted = np.array(
+            [
+                (place, precision, day) in targets
+                for place, _t, _i, precision, day in result.keys.tolist()
+            ],
+            dtype=bool,
+        )
+        _insert_counts(Tally(keys=result.keys[wanted], values=result.values[wanted]))
+
+
+# -- parameters --------------------------------------------------------------------------------
+
+SCANNED_PERIODS: tuple[str, ...] = (Period.DAY, Period.WEEK, Period.MONTH)
+DEFAULT_METHODS: tuple[str, ...] = ("ears_c2", "cusum")
+# Baselines per period kind: a week of days, two months of weeks, half a year of months.
+DEFAULT_PERIOD_PARAMETERS: dict[str, dict[str, Any]] = {
+    Period.DAY: {},
+    Period.WEEK: {"baseline": 8, "cusum_baseline": 12, "ewma_baseline": 12},
+    Period.MONTH: {
+        "baseline": 6,
+        "cusum_baseline": 12,
+        "ewma_baseline": 12,
+        "guard": 1,
+    },
+}
+MEASURES = ("reports", "killed")
+
+
+@dataclass(frozen=True)
+class RiskParameters:
+    """The risk formula's documented defaults (docs/analysis.md)."""
+
+    days: int = 30  # the recent window
+    baseline_days: int = 90  # the window before it, for the trend
+    signal_points: float = 40.0
+    signals_full: int = 5  # this many signals give all the signal points
+    severity_points: float = 40.0
+    severity_full: float = 1000.0  # this many weighted casualties give all the severity points
+    injured_weight: float = 0.5
+    displaced_weight: float = 0.01
+    trend_points: float = 20.0
+    trend_full: float = 2.0  # reports at this multiple of their usual rate give all the points
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> RiskParameters:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"Unknown risk parameters: {', '.join(sorted(unknown))}.")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    methods: tuple[str, ...]
+    periods: tuple[str, ...]
+    measure: str
+    by_period: dict[str, detection.Parameters]
+    risk: RiskParameters
+
+
+def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
+    """The framework's analysis parameters over the documented defaults; refuses unknown ones.
+
+    `{"methods": [...], "periods": [...], "measure": "reports", "day": {...}, "week": {...},
+    "month": {...}, "risk": {...}}`: see docs/analysis.md.
+    """
+    given = dict(framework.parameters or {})
+    try:
+        unknown = set(given) - {"methods", "periods", "measure", "risk", *SCANNED_PERIODS}
+        if unknown:
+            raise ValueError(f"Unknown analysis parameters: {', '.join(sorted(unknown))}.")
+        methods = tuple(given.get("methods", DEFAULT_METHODS))
+        wrong = [m for m in methods if m not in detection.METHODS]
+        if wrong or not methods:
+            raise ValueError(f"Methods are among {', '.join(detection.METHODS)}.")
+        periods = tuple(given.get("periods", SCANNED_PERIODS))
+        if not periods or any(p not in SCANNED_PERIODS for p in periods):
+            raise ValueError(f"Periods are among {', '.join(SCANNED_PERIODS)}.")
+        measure = str(given.get("measure", "reports"))
+        if measure not in MEASURES:
+            raise ValueError(f"The measure is one of {', '.join(MEASURES)}.")
+        by_period = {
+            period: detection.Parameters.from_mapping(
+                {**DEFAULT_PERIOD_PARAMETERS[period], **dict(given.get(period, {}))}
+            )
+            for period in SCANNED_PERIODS
+        }
+        risk = RiskParameters.from_mapping(dict(given.get("risk", {})))
+    except (TypeError, ValueError) as problem:
+        raise Invalid(
+            f"The analysis parameters of {framework} do not fit: {problem}",
+            fields={"parameters": [str(problem)]},
+        ) from problem
+    return AnalysisSettings(
+        methods=methods, periods=periods, measure=measure, by_period=by_period, risk=risk
+    )
+
+
+# -- reading counts for the scan -----------------------------------------------------------
+
+# Columns read: place, event type, indicator, precision code, day number, reports, confirmed,
+# killed, injured, displaced, value sum.
+READ_WIDTH = 11
+
+
+def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
+    """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
+    table = Count._meta.db_table
+    precision = (
+        "CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 ELSE 0 END"
+    )
+    if connection.vendor == "postgresql":
+        day = "(\"day\" - DATE '1970-01-01')"
+    else:
+        day = 'CAST(julianday("day") - 2440587.5 AS INTEGER)'
+    sql = (
+        f"SELECT place_id, COALESCE(event_type_id, 0), COALESCE(indicator_id, 0), {precision}, "  # noqa: S608
+        f"{day}, reports, confirmed, killed, injured, displaced, COALESCE(value_sum, 0) "
+        f"FROM {table} WHERE \"precision\" <> 'year'"
+    )
+    params: list[Any] = []
+    ids = None if place_ids is None else sorted(set(place_ids))
+    if ids is not None:
+        if not ids:
+            return np.zeros((0, READ_WIDTH))
+        sql += f" AND place_id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
+    if connection.vendor == "postgresql" and ids is None:
+        return _copy_counts(sql)
+    blocks = list(_rows(sql, params, READ_WIDTH, 500_000))
+    return np.concatenate(blocks) if blocks else np.zeros((0, READ_WIDTH))
+
+
+def _copy_counts(sql: str) -> Floats:
+    """PostgreSQL: the rows as COPY text, parsed by numpy in one pass (no Python row objects)."""
+    chunks: list[bytes] = []
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT text, DELIMITER ' ')") as copy,
+    ):
+        for data in copy:
+            chunks.append(bytes(data))
+    text = b"".join(chunks).decode("ascii")
+    if not text.strip():
+        return np.zeros((0, READ_WIDTH))
+    return np.fromstring(text, dtype=np.float64, sep=" ").reshape(-1, READ_WIDTH)
+
+
+# -- the scan --------------------------------------------------------------------------------
+
+FAMILY_ALL, FAMILY_TYPE, FAMILY_INDICATOR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One alarm cell, before it is stored as a `Signal`."""
+
+    place_id: int
+    family: int
+    ref: int
+    method: str
+    period: str
+    start: dt.date
+    window: int
+    expected: float
+    observed: float
+    threshold: float
+    statistic: float
+    confirmed: float
+    killed: int
+
+
+@dataclass
+class ScanResult:
+    """What a scan found: the signals that are new or changed (for alert rules), and figures."""
+
+    signals: list[Signal] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    withdrawn: int = 0
+    series: int = 0
+    cells: int = 0
+    alarms: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _period_index(days: Ints, period: str) -> Ints:
+    """Days → the index of their period since 1970 (days, weeks from a Monday, or months)."""
+    if period == Period.WEEK:
+        return (days - (days + 3) % 7 + 3) // 7
+    if period == Period.MONTH:
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return days
+
+
+def _period_day(index: int, period: str) -> dt.date:
+    if period == Period.WEEK:
+        return to_day(index * 7 - 3)
+    if period == Period.MONTH:
+        return dt.date(1970 + index // 12, index % 12 + 1, 1)
+    return to_day(index)
+
+
+def _series_of(counts: Floats, framework: IndicatorFramework) -> tuple[Ints, Ints, Ints, Floats]:
+    """Expand count rows to series rows: (place, family, ref) keys, days, precisions, values."""
+    types = set(EventType.objects.filter(framework=framework).values_list("pk", flat=True))
+    indicators = set(
+        Indicator.objects.filter(framework=framework, polarity=Polarity.CONFLICT).values_list(
+            "pk", flat=True
+        )
+    )
+    event_type = counts[:, 1].astype(np.int64)
+    indicator = counts[:, 2].astype(np.int64)
+    incident = indicator == 0
+    typed = incident & np.isin(event_type, np.fromiter(types, dtype=np.int64, count=len(types)))
+    observed = ~incident & np.isin(
+        indicator, np.fromiter(indicators, dtype=np.int64, count=len(indicators))
+    )
+    parts = []
+    for family, chosen, ref in (
+        (FAMILY_ALL, incident, np.zeros(len(counts), dtype=np.int64)),
+        (FAMILY_TYPE, typed, event_type),
+        (FAMILY_INDICATOR, observed, indicator),
+    ):
+        rows = counts[chosen]
+        key = np.stack(
+            [rows[:, 0].astype(np.int64), np.full(len(rows), family), ref[chosen]], axis=1
+        )
+        parts.append((key, rows))
+    keys = np.concatenate([p[0] for p in parts])
+    rows = np.concatenate([p[1] for p in parts])
+    return keys, rows[:, 4].astype(np.int64), rows[:, 3].astype(np.int64), rows
+
+
+def _alarms_of(
+    keys: Ints,
+    index: Ints,
+    rows: Floats,
+    *,
+    period: str,
+    first: int,
+    columns: int,
+    report_from: int,
+    settings_: AnalysisSettings,
+    block: int,
+) -> Iterator[tuple[list[Alarm], int]]:
+    """Run every method over the series matrix, `block` series at a time."""
+    params = settings_.by_period[period]
+    column = index - first
+    measure = rows[:, 7] if settings_.measure == "killed" else rows[:, 5]
+    # Indicators are judged on the sum of their values.
+    measure = np.where(keys[:, 1] == FAMILY_INDICATOR, rows[:, 10], measure)
+    refs = int(keys[:, 2].max()) + 1 if len(keys) else 1
+    flat = (keys[:, 0] * 3 + keys[:, 1]) * refs + keys[:, 2]
+    series, inverse = np.unique(flat, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    sorted_series = inverse[order]
+    for b in range(0, len(series), block):
+        lo, hi = np.searchsorted(sorted_series, [b, b + block])
+        chosen = order[lo:hi]
+        n = min(block, len(series) - b)
+        local = inverse[chosen] - b
+        cells = local * columns + column[chosen]
+        size = n * columns
+        observed = np.bincount(cells, weights=measure[chosen], minlength=size).reshape(n, columns)
+        confirmed = np.bincount(cells, weights=rows[chosen, 6], minlength=size).reshape(n, columns)
+        killed = np.bincount(cells, weights=rows[chosen, 7], minlength=size).reshape(n, columns)
+        found: list[Alarm] = []
+        for method in settings_.methods:
+            result = detection.detect(observed, method, params)
+            hits = np.argwhere(result.alarm[:, report_from:])
+            for r, c in hits.tolist():
+                c += report_from
+                key, ref = divmod(int(series[b + r]), refs)
+                found.append(
+                    Alarm(
+                        place_id=key // 3,
+                        family=key % 3,
+                        ref=ref,
+                        method=method,
+                        period=period,
+                        start=_period_day(first + c, period),
+                        window=result.window,
+                        expected=float(result.expected[r, c]),
+                        observed=float(result.observed[r, c]),
+                        threshold=float(result.threshold[r, c]),
+                        statistic=float(result.statistic[r, c]),
+                        confirmed=float(confirmed[r, c]),
+                        killed=int(killed[r, c]),
+                    )
+                )
+        yield found, n
+
+
+def detect_alarms(
+    counts: Floats,
+    framework: IndicatorFramework,
+    *,
+    until: dt.date,
+    since: dt.date | None = None,
+    block: int = 4096,
+) -> tuple[list[Alarm], int, int]:
+    """Every alarm in `counts` (rows as `read_counts` gives them) from `since` to `until`.
+
+    Returns (alarms, series, cells).
+    """
+    settings_ = settings_of(framework)
+    alarms: list[Alarm] = []
+    total_series = total_cells = 0
+    if not len(counts):
+        return alarms, 0, 0
+    keys, days, precision, rows = _series_of(counts, framework)
+    end_day = day_number(until)
+    for period in settings_.periods:
+        longest = PRECISION_CODE[period]
+        chosen = (precision <= longest) & (days <= end_day)
+        if not chosen.any():
+            continue
+        index = _period_index(days[chosen], period)
+        first = int(index.min())
+        last = int(_period_index(np.array([end_day]), period)[0])
+        columns = last - first + 1
+        report_from = 0
+        if since is not None:
+            begin = int(_period_index(np.array([day_number(since)]), period)[0])
+            report_from = max(0, begin - first)
+        for found, n in _alarms_of(
+            keys[chosen],
+            index,
+            rows[chosen],
+            period=period,
+            first=first,
+            columns=columns,
+            report_from=report_from,
+            settings_=settings_,
+            block=block,
+        ):
+            alarms.extend(found)
+            total_series += n
+            total_cells += n * columns
+    return alarms, total_series, total_cells
+
+
+def _series_labels(framework: IndicatorFramework) -> dict[tuple[int, int], str]:
+    labels = {(FAMILY_ALL, 0): "all"}
+    for pk, code in EventType.objects.filter(framework=framework).values_list("pk", "code"):
+        labels[(FAMILY_TYPE, pk)] = f"type:{code}"
+    for pk, code in Indicator.objects.filter(framework=framework).values_list("pk", "code"):
+        labels[(FAMILY_INDICATOR, pk)] = f"indicator:{code}"
+    return labels
+
+
+FIGURES = ("window", "expected", "observed", "threshold", "statistic", "confirmed", "killed")
+
+
+def _same(signal: Signal, alarm: Alarm) -> bool:
+    return all(
+        math.isclose(float(getattr(signal, name)), float(getattr(alarm, name)), abs_tol=1e-9)
+        for name in FIGURES
+    )
+
+
+@transaction.atomic
+def store_alarms(
+    alarms: Sequence[Alarm],
+    framework: IndicatorFramework,
+    *,
+    places: set[int] | None,
+    since: dt.date | None,
+    periods: Sequence[str],
+) -> ScanResult:
+    """Upsert one signal per alarm; signals still new that no alarm supports any more (a
+    report judged false, say) are withdrawn. Signals an analyst acted on stay."""
+    labels = _series_labels(framework)
+    existing = Signal.objects.filter(framework=framework, period__in=list(periods))
+    if since is not None:
+        existing = existing.filter(period_start__gte=period_start(since, Period.MONTH))
+    if places is not None:
+        existing = existing.filter(place_id__in=places)
+    known = {
+        (s.place_id, s.series, s.method, s.period, s.period_start): s for s in existing.iterator()
+    }
+    result = ScanResult()
+    fresh: list[Signal] = []
+    changed: list[Signal] = []
+    seen: set[tuple[int, str, str, str, dt.date]] = set()
+    for alarm in alarms:
+        series = labels.get((alarm.family, alarm.ref))
+        if series is None:
+            continue
+        key = (alarm.place_id, series, alarm.method, alarm.period, alarm.start)
+        seen.add(key)
+        signal = known.get(key)
+        if signal is None:
+            fresh.append(
+                Signal(
+                    framework=framework,
+                    place_id=alarm.place_id,
+                    event_type_id=alarm.ref if alarm.family == FAMILY_TYPE else None,
+                    indicator_id=alarm.ref if alarm.family == FAMILY_INDICATOR else None,
+                    series=series,
+                    method=alarm.method,
+                    period=alarm.period,
+                    period_start=alarm.start,
+                    **{name: getattr(alarm, name) for name in FIGURES},
+                )
+            )
+        elif not _same(signal, alarm):
+            for name in FIGURES:
+                setattr(signal, name, getattr(alarm, name))
+            changed.append(signal)
+    now = timezone.now()
+    if fresh:
+        Signal.objects.bulk_create(fresh, batch_size=2000)
+    for signal in changed:
+        signal.updated_at = now
+    if changed:
+        Signal.objects.bulk_update(changed, [*FIGURES, "updated_at"], batch_size=2000)
+    stale = [
+        s.pk
+        for key, s in known.items()
+        if key not in seen and s.state == SignalState.NEW and _in_range(s, since)
+    ]
+    if stale:
+        Signal.objects.filter(pk__in=stale).delete()
+    result.signals = [*fresh, *changed]
+    result.created, result.updated, result.withdrawn = len(fresh), len(changed), len(stale)
+    return result
+
+
+def _in_range(signal: Signal, since: dt.date | None) -> bool:
+    if since is None:
+        return True
+    return signal.period_start >= period_start(since, signal.period)
+
+
+def _method_key(method: str) -> str:
+    return method.removeprefix("ears_")
+
+
+def scan(
+    *,
+    framework: IndicatorFramework | None = None,
+    places: Iterable[int] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> ScanResult:
+    """Scan the counts and store the signals; returns the signals that are new or changed.
+
+    `places`: only the series of these places (an incremental scan); `since`: only alarms in
+    periods from this day on are stored or withdrawn (the series' whole history is still read,
+    so the result equals a full scan's for those cells). Every active framework is scanned
+    when `framework` is None.
+    """
+    frameworks = (
+        [framework]
+        if framework is not None
+        else list(IndicatorFramework.objects.filter(is_active=True))
+    )
+    wanted = None if places is None else set(places)
+    until = until or timezone.localdate()
+    total = ScanResult()
+    started = time.perf_counter()
+    counts = read_counts(wanted)
+    total.seconds["read"] = time.perf_counter() - started
+    for item in frameworks:
+        settings_ = settings_of(item)
+        begin = time.perf_counter()
+        alarms, series, cells = detect_alarms(counts, item, until=until, since=since)
+        total.seconds["detect"] = total.seconds.get("detect", 0.0) + time.perf_counter() - begin
+        begin = time.perf_counter()
+        stored = store_alarms(
+            [replace(a, method=_method_key(a.method)) for a in alarms],
+            item,
+            places=wanted,
+            since=since,
+            periods=settings_.periods,
+        )
+        total.seconds["store"] = total.seconds.get("store", 0.0) + time.perf_counter() - begin
+        total.signals += stored.signals
+        total.created += stored.created
+        total.updated += stored.updated
+        total.withdrawn += stored.withdrawn
+        total.series += series
+        total.cells += cells
+        total.alarms += len(alarms)
+    return total
+
+
+def signal_is_confirmed(signal: Signal) -> bool:
+    """Whether the confirmed reports alone (verified, credible, or from trusted reporters)
+    cross the signal's threshold: what a public alert should ask for. Unverified reports from
+    new senders alone never make a signal confirmed."""
+    return signal.confirmed > signal.threshold and signal.confirmed >= 1
+
+
+# -- signals: reading and dismissing -----------------------------------------------------------
+
+
+def visible_signals(user: Any) -> QuerySet[Signal]:
+    """Signals at places where `user` may see alerts."""
+    scope = scope_of(user, Perm.VIEW_ALERTS)
+    if scope.nowhere:
+        return Signal.objects.none()
+    return (
+        Signal.objects.filter(scope.q("place"))
+        .select_related("place", "event_type", "indicator", "framework")
+        .order_by("-period_start", "-observed", "pk")
+    )
+
+
+@transaction.atomic
+def dismiss_signal(signal: Signal, *, by: Any, reason: str) -> Signal:
+    """An analyst judges a signal not worth an alert; it stays on record, dismissed."""
+    if not can(by, Perm.ISSUE_ALERTS, signal.place):
+        raise NotAllowed("You cannot act on signals in this area.")
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Say why the signal is dismissed.", fields={"reason": ["Give a reason."]})
+    fresh = Signal.objects.select_for_update().get(pk=signal.pk)
+    if fresh.state == SignalState.DISMISSED:
+        raise WrongState("This signal is already dismissed.")
+    fresh.state = SignalState.DISMISSED
+    fresh.save(update_fields=["state", "updated_at"])
+    record_event(fresh, "signal.dismissed", by=by, fields=["state"], note=reason[:500])
+    signal.state = fresh.state
+    return signal
+
+
+# -- risk -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskTerm:
+    key: str
+    label: str
+    figure: float  # what was measured
+    points: float
+    max_points: float
+    explanation: str  # the term in words, with its numbers
+
+
+@dataclass(frozen=True)
+class Risk:
+    place: Place
+    score: float
+    terms: list[RiskTerm]
+    signals: int
+    reports: int
+    killed: int
+    injured: int
+    displaced: int
+
+
+def risk_terms(
+    *,
+    signals: int,
+    killed: int,
+    injured: int,
+    displaced: int,
+    recent: int,
+    before: int,
+    params: RiskParameters,
+) -> list[RiskTerm]:
+    """The three terms of the risk score, each with the sum that made it."""
+    share = min(signals / params.signals_full, 1.0) if params.signals_full else 0.0
+    weighted = killed + params.injured_weight * injured + params.displaced_weight * displaced
+    severity = min(math.log10(1 + weighted) / math.log10(1 + params.severity_full), 1.0)
+    usual = before * params.days / params.baseline_days
+    ratio = (recent + 1) / (usual + 1)
+    trend = min(max(math.log2(ratio) / math.log2(params.trend_full), 0.0), 1.0)
+    return [
+        RiskTerm(
+            key="signals",
+            label=_("Signals"),
+            figure=signals,
+            points=round(share * params.signal_points, 1),
+            max_points=params.signal_points,
+            explanation=_(
+                "%(n)d signals not dismissed in the last %(days)d days; %(full)d or more give "
+                "all %(max)g points: min(%(n)d / %(full)d, 1) x %(max)g = %(points).1f"
+            )
+            % {
+                "n": signals,
+                "days": params.days,
+                "full": params.signals_full,
+                "max": params.signal_points,
+                "points": share * params.signal_points,
+            },
+        ),
+        RiskTerm(
+            key="severity",
+            label=_("Severity"),
+            figure=round(weighted, 1),
+            points=round(severity * params.severity_points, 1),
+            max_points=params.severity_points,
+            explanation=_(
+                "%(killed)d killed + %(iw)g x %(injured)d injured + %(dw)g x %(displaced)d "
+                "displaced = %(weighted).1f; min(log10(1 + %(weighted).1f) / log10(1 + "
+                "%(full)g), 1) x %(max)g = %(points).1f"
+            )
+            % {
+                "killed": killed,
+                "iw": params.injured_weight,
+                "injured": injured,
+                "dw": params.displaced_weight,
+                "displaced": displaced,
+                "weighted": weighted,
+                "full": params.severity_full,
+                "max": params.severity_points,
+                "points": severity * params.severity_points,
+            },
+        ),
+        RiskTerm(
+            key="trend",
+            label=_("Trend"),
+            figure=round(ratio, 2),
+            points=round(trend * params.trend_points, 1),
+            max_points=params.trend_points,
+            explanation=_(
+                "%(recent)d reports in the last %(days)d days against %(usual).1f usual "
+                "(%(before)d in the %(bdays)d days before); ratio (%(recent)d + 1) / "
+                "(%(usual).1f + 1) = %(ratio).2f; min(max(log2(%(ratio).2f) / log2(%(full)g), "
+                "0), 1) x %(max)g = %(points).1f"
+            )
+            % {
+                "recent": recent,
+                "days": params.days,
+                "usual": usual,
+                "before": before,
+                "bdays": params.baseline_days,
+                "ratio": ratio,
+                "full": params.trend_full,
+                "max": params.trend_points,
+                "points": trend * params.trend_points,
+            },
+        ),
+    ]
+
+
+def place_risks(
+    user: Any,
+    *,
+    place: Place | None = None,
+    limit: int = 50,
+    today: dt.date | None = None,
+    framework: IndicatorFramework | None = None,
+) -> list[Risk]:
+    """Places in the viewer's scope (inside `place` if given), ranked by risk, each with its
+    terms. A place appears when it has reports or signals in the recent or usual window."""
+    scope = scope_of(user, Perm.VIEW_ALERTS)
+    if scope.nowhere:
+        return []
+    framework = framework or IndicatorFramework.objects.filter(is_active=True).first()
+    params = settings_of(framework).risk if framework is not None else RiskParameters()
+    today = today or timezone.localdate()
+    start = today - dt.timedelta(days=params.days - 1)
+    early = start - dt.timedelta(days=params.baseline_days)
+    counts = Count.objects.filter(
+        scope.q("place"),
+        indicator__isnull=True,
+        precision__in=[Period.DAY, Period.WEEK],
+        day__gte=early,
+        day__lte=today,
+    )
+    signals = visible_signals(user).filter(period_start__gte=start, period_start__lte=today)
+    signals = signals.exclude(state=SignalState.DISMISSED)
+    if place is not None:
+        counts = counts.filter(place__path__startswith=place.path)
+        signals = signals.filter(place__path__startswith=place.path)
+    figures: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for place_id, day, reports, killed, injured, displaced in counts.values_list(
+        "place_id", "day", "reports", "killed", "injured", "displaced"
+    ):
+        row = figures[place_id]
+        if day >= start:
+            row["recent"] += reports
+            row["killed"] += killed
+            row["injured"] += injured
+            row["displaced"] += displaced
+        else:
+            row["before"] += reports
+    for place_id in signals.values_list("place_id", flat=True):
+        figures[place_id]["signals"] += 1
+    places = Place.objects.in_bulk(list(figures))
+    risks = []
+    for place_id, row in figures.items():
+        terms = risk_terms(
+            signals=row["signals"],
+            killed=row["killed"],
+            injured=row["injured"],
+            displaced=row["displaced"],
+            recent=row["recent"],
+            before=row["before"],
+            params=params,
+        )
+        risks.append(
+            Risk(
+                place=places[place_id],
+                score=round(sum(t.points for t in terms), 1),
+                terms=terms,
+                signals=row["signals"],
+                reports=row["recent"],
+                killed=row["killed"],
+                injured=row["injured"],
+                displaced=row["displaced"],
+            )
+        )
+    risks.sort(key=lambda r: (-r.score, r.place.depth, r.place.name))
+    return risks[:limit]
+
+
+def visible_counts(user: Any) -> QuerySet[Count]:
+    scope = scope_of(user, Perm.VIEW_ALERTS)
+    if scope.nowhere:
+        return Count.objects.none()
+    return (
+        Count.objects.filter(scope.q("place"))
+        .select_related("place", "event_type", "indicator")
+        .order_by("day", "place_id", "pk")
+    )
