@@ -569,3 +569,24 @@ def test_a_new_district_without_reports_has_no_counts(world: WarningWorld) -> No
     make_report(world, world.tamale, at(dt.date(2024, 5, 2)))
     analysis.rebuild_counts()
     assert not Count.objects.filter(place=empty).exists()
+
+
+def test_i4p_analyse_rebuilds_the_counts_and_scans_without_duplicating_signals(
+    world: WarningWorld,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    quiet_background(world)
+    burst(world, world.tamale, TODAY - dt.timedelta(days=1))
+    Count.objects.create(place=world.volta, precision="day", day=TODAY, reports=99)  # stale
+
+    first, second = StringIO(), StringIO()
+    call_command("analyse", "--until", TODAY.isoformat(), "--no-progress", stdout=first)
+    signals = Signal.objects.count()
+    call_command("analyse", "--until", TODAY.isoformat(), "--no-progress", stdout=second)
+
+    assert not Count.objects.filter(reports=99).exists()
+    assert signals > 0 and Signal.objects.count() == signals
+    assert "0 new signals" in second.getvalue() and f"{signals} new signals" in first.getvalue()
