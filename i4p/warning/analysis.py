@@ -847,7 +847,7 @@ def detect_alarms(
     *,
     until: dt.date,
     since: dt.date | None = None,
-    block: int = 4096,
+    block: int = 2048,
 ) -> tuple[list[Alarm], int, int]:
     """Every alarm in `counts` (rows as `read_counts` gives them) from `since` to `until`.
 
