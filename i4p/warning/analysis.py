@@ -417,7 +417,7 @@ def _insert_counts(result: Tally) -> None:
             )
 
 
-def rebuild_counts(*, progress: Callable[[int], None] | None = None) -> int:
+def rebuild_counts(*, progress: Callable[[int], object] | None = None) -> int:
     """Recompute the whole count table from the reports. Returns the number of rows."""
     parts: list[Tally] = []
     for part in tally():
