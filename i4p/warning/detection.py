@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.signal import lfilter
 
 Counts = npt.NDArray[np.float64]
 Flags = npt.NDArray[np.bool_]
@@ -87,21 +88,30 @@ def moving_baseline(counts: Counts, window: int, lag: int) -> tuple[Counts, Coun
     if window < 2:
         raise ValueError("A baseline needs at least two periods.")
     rows, columns = counts.shape
-    zero = np.zeros((rows, 1))
-    sums = np.concatenate([zero, np.cumsum(counts, axis=1)], axis=1)
-    squares = np.concatenate([zero, np.cumsum(counts * counts, axis=1)], axis=1)
     mean = np.full((rows, columns), np.nan)
     sd = np.full((rows, columns), np.nan)
     first = window + lag - 1  # the first column with a full baseline
     if first < columns:
-        end = np.arange(first, columns) - lag + 1  # exclusive end of each baseline
-        start = end - window
+        sums = np.zeros((rows, columns + 1))
+        np.cumsum(counts, axis=1, out=sums[:, 1:])
+        squares = np.zeros((rows, columns + 1))
+        np.cumsum(counts * counts, axis=1, out=squares[:, 1:])
+        # Column t's baseline ends (exclusive) at t - lag + 1 and starts `window` earlier:
+        # contiguous ranges, so slices (views), not gathered copies.
+        end = slice(first - lag + 1, columns - lag + 1)
+        start = slice(first - lag + 1 - window, columns - lag + 1 - window)
         total = sums[:, end] - sums[:, start]
         total_sq = squares[:, end] - squares[:, start]
         mean[:, first:] = total / window
         variance = (total_sq - total * total / window) / (window - 1)
         sd[:, first:] = np.sqrt(np.maximum(variance, 0.0))
     return mean, sd
+
+
+def _ready_from(mean: Counts) -> int:
+    """The first column with a baseline: the same for every series of one matrix."""
+    ready = ~np.isnan(mean[0]) if len(mean) else np.zeros(mean.shape[1], dtype=bool)
+    return int(np.argmax(ready)) if ready.any() else mean.shape[1]
 
 
 def ears(counts: npt.ArrayLike, method: str = "C1", params: Parameters = Parameters()) -> Detection:
@@ -144,15 +154,25 @@ def cusum(counts: npt.ArrayLike, params: Parameters = Parameters()) -> Detection
     rows, columns = observed.shape
     statistic = np.full((rows, columns), np.nan)
     alarm = np.zeros((rows, columns), dtype=bool)
-    running = np.zeros(rows)
-    for t in range(columns):  # a recursion over time, vectorised over every series
-        ready = ~np.isnan(mean[:, t])
-        z = np.where(ready, (observed[:, t] - np.nan_to_num(mean[:, t])) / sigma[:, t], 0.0)
-        running = np.where(ready, np.maximum(0.0, running + z - params.cusum_k), 0.0)
-        statistic[:, t] = np.where(ready, running, np.nan)
-        fired = ready & (running > params.cusum_h) & (observed[:, t] >= params.min_observed)
-        alarm[:, t] = fired
-        running = np.where(fired, 0.0, running)  # start afresh after an alarm
+    first = _ready_from(mean)
+    if first < columns:
+        # The recursion runs over time, vectorised over every series; time-major copies keep
+        # each step's reads and writes contiguous.
+        z = np.ascontiguousarray(((observed[:, first:] - mean[:, first:]) / sigma[:, first:]).T)
+        z -= params.cusum_k
+        enough = np.ascontiguousarray((observed[:, first:] >= params.min_observed).T)
+        sums = np.empty_like(z)
+        fired = np.empty_like(enough)
+        running = np.zeros(rows)
+        for t in range(columns - first):
+            running += z[t]
+            np.maximum(running, 0.0, out=running)
+            sums[t] = running
+            np.greater(running, params.cusum_h, out=fired[t])
+            fired[t] &= enough[t]
+            running[fired[t]] = 0.0  # start afresh after an alarm
+        statistic[:, first:] = sums.T
+        alarm[:, first:] = fired.T
     # The count today that would have crossed h, given the sum carried in from yesterday.
     carried = np.zeros_like(statistic)
     carried[:, 1:] = np.nan_to_num(statistic[:, :-1])
@@ -177,12 +197,14 @@ def ewma(counts: npt.ArrayLike, params: Parameters = Parameters()) -> Detection:
     sigma = np.maximum(sd, params.min_sigma)
     rows, columns = observed.shape
     smoothed = np.full((rows, columns), np.nan)
-    level = np.full(rows, np.nan)
-    for t in range(columns):
-        ready = ~np.isnan(mean[:, t])
-        start = np.where(np.isnan(level), mean[:, t], level)  # start at the baseline mean
-        level = np.where(ready, lam * observed[:, t] + (1 - lam) * start, np.nan)
-        smoothed[:, t] = level
+    first = _ready_from(mean)
+    if first < columns:
+        # level_t = lam * x_t + (1 - lam) * level_t-1, starting from the baseline mean: a
+        # first-order linear filter, run over every series at once.
+        initial = ((1 - lam) * mean[:, first])[:, np.newaxis]
+        smoothed[:, first:], _state = lfilter(
+            [lam], [1.0, -(1.0 - lam)], observed[:, first:], axis=1, zi=initial
+        )
     limit = mean + params.ewma_l * sigma * np.sqrt(lam / (2 - lam))
     with np.errstate(invalid="ignore"):
         crossed = smoothed > limit
