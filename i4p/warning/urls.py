@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from i4p.warning import analysis_views, export_views, reporter_views, views
+from i4p.warning import analysis_views, cap_views, export_views, reporter_views, views
 from i4p.warning.gateways import views as gateway_views
 
 app_name = "warning"
@@ -45,4 +45,12 @@ urlpatterns += [
     path("analysis/risk/", analysis_views.risk_page, name="risk"),
     path("analysis/signals/", analysis_views.signals_page, name="signals"),
     path("analysis/signals/<uuid:uuid>/dismiss/", analysis_views.dismiss, name="dismiss_signal"),
+]
+
+# Alerts in CAP 1.2: each alert's XML and JSON, the public Atom feed, the import page.
+urlpatterns += [
+    path("alerts/feed.atom", cap_views.alert_feed, name="alert_feed"),
+    path("alerts/import/", cap_views.import_page, name="alert_import"),
+    path("alerts/<uuid:uuid>/cap.xml", cap_views.alert_cap_xml, name="alert_cap_xml"),
+    path("alerts/<uuid:uuid>/cap.json", cap_views.alert_cap_json, name="alert_cap_json"),
 ]
