@@ -15,7 +15,7 @@ from i4p.api.auth import anyone, require_write, token_or_session
 from i4p.api.schemas import InputSchema
 from i4p.core.errors import NotAllowed
 from i4p.warning import capfeed
-from i4p.warning.models import Alert
+from i4p.warning.models import Alert, AlertState, CapScope
 from i4p.warning.schemas import ErrorOut
 from i4p.warning.selectors import place_named
 
@@ -28,7 +28,7 @@ MAX_DOCUMENT = 1_000_000
 
 def cap_headers(response: HttpResponse, alert: Alert, extension: str) -> HttpResponse:
     """Public alerts may be cached by anyone for a minute; the others by nobody."""
-    public = alert.scope == "Public" and alert.state != "draft"
+    public = alert.scope == CapScope.PUBLIC and alert.state != AlertState.DRAFT
     response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
     response["Content-Disposition"] = f'inline; filename="alert-{alert.uuid}.{extension}"'
     return response

@@ -130,9 +130,10 @@ def _place(user: Any, name: str) -> Place:
 def import_page(request: HttpRequest) -> HttpResponse:
     if not has_anywhere(request.user, Perm.ISSUE_ALERTS):
         raise Http404(_("No such page."))
-    form = ImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
     outcome: capfeed.ImportOutcome | None = None
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         data = form.cleaned_data
         document = data.get("file") or data["document"].strip().encode("utf-8")
         try:

@@ -245,11 +245,18 @@ def _with_related(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
 
 
 def visible_alerts(user: Any) -> QuerySet[Alert]:
-    """Alerts whose CAP `user` may read: public ones once released, to anyone; restricted,
-    private and draft ones to holders of the alert grant whose place scope covers them."""
+    """Alerts whose CAP `user` may read: public ones once released, to anyone; restricted and
+    private ones to holders of the alert grant whose place scope covers them; drafts to those
+    who may issue alerts there."""
     public = Q(scope=CapScope.PUBLIC, state__in=RELEASED)
-    scope = scope_of(user, Perm.VIEW_ALERTS)
-    condition = public if scope.nowhere else public | scope.q("place")
+    viewers = scope_of(user, Perm.VIEW_ALERTS)
+    issuers = scope_of(user, Perm.ISSUE_ALERTS)
+    condition = public
+    if not viewers.nowhere:
+        condition |= viewers.q("place") & ~Q(state=AlertState.DRAFT)
+    if not issuers.nowhere:
+        # Drafts stay with those who may issue them.
+        condition |= issuers.q("place")
     return _with_related(Alert.objects.filter(condition))
 
 
@@ -315,8 +322,10 @@ def atom_feed(
     add(author, "name", title)
     etree.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=feed_url)
     add(feed, "generator", "i4p")
+    zones: dict[int, Any] = {}
     for alert in alerts:
-        zone = zone_of(alert.place)
+        # One time zone per place, not one lookup up the tree per entry.
+        zone = zones.setdefault(alert.place_id, zone_of(alert.place))
         text = _text_in(alert, language)
         entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
         add(entry, "id", f"urn:uuid:{alert.uuid}")
@@ -611,7 +620,7 @@ def import_cap_document(document: bytes, *, by: Any, place: Place | None = None)
         severity=first.severity if first else "Unknown",
         certainty=first.certainty if first else "Unknown",
         place=primary,
-        onset=(first.onset or first.effective) if first else None,
+        onset=first.onset if first else None,
         expires=first.expires if first else None,
         created_by=by if getattr(by, "pk", None) is not None else None,
         issued_at=message.sent,

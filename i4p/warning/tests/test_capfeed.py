@@ -319,10 +319,32 @@ def test_a_restricted_alert_is_served_only_to_alert_staff_whose_places_cover_it(
         assert answer.status_code == expected
 
 
-def test_a_public_draft_is_not_served_to_the_public(world: WarningWorld) -> None:
+def test_a_draft_is_served_only_to_those_who_may_issue_it(world: WarningWorld) -> None:
     draft = an_alert(world, state=AlertState.DRAFT)
-    assert Client().get(f"/api/v1/alerts/{draft.uuid}/cap.xml").status_code == 404
-    assert logged_in(world.tamale_analyst).get(f"/alerts/{draft.uuid}/cap.xml").status_code == 200
+    responder = staff("responder-tamale", Role.RESPONDER, world.tamale)
+    for client, expected in (
+        (Client(), 404),
+        (logged_in(responder), 404),
+        (logged_in(world.yendi_analyst), 404),
+        (logged_in(world.tamale_analyst), 200),
+    ):
+        assert client.get(f"/alerts/{draft.uuid}/cap.xml").status_code == expected
+        assert client.get(f"/api/v1/alerts/{draft.uuid}/cap.json").status_code == expected
+
+
+def test_the_feed_reads_the_same_number_of_queries_for_few_alerts_and_for_many(
+    world: WarningWorld, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    an_alert(world, languages=("en", "fr"))
+    with CaptureQueriesContext(connection) as few:
+        assert Client().get("/alerts/feed.atom").status_code == 200
+    for place in (world.yendi, world.northern, world.tamale, world.volta):
+        an_alert(world, place=place, languages=("en", "fr")).places.add(world.ghana)
+    with django_assert_max_num_queries(len(few.captured_queries) + 3):
+        assert Client().get("/alerts/feed.atom").content.count(b"<entry>") == 5
 
 
 def test_bad_alert_ids_answer_4xx_with_the_error_shape(world: WarningWorld) -> None:
