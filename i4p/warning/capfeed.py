@@ -268,16 +268,14 @@ def cap_alert_for(user: Any, alert_uuid: Any) -> Alert:
 
 
 def feed_alerts() -> QuerySet[Alert]:
-    """The public feed: i4p's own public alerts once issued (acknowledged and closed ones too),
-    and its public update and cancel messages. Imported alerts belong to their senders' feeds."""
-    messages = Q(msg_type__in=(CapMsgType.UPDATE, CapMsgType.CANCEL), state__in=RELEASED)
-    alerts = Q(
-        state__in=(AlertState.ISSUED, AlertState.ACKNOWLEDGED, AlertState.CLOSED),
-    )
+    """The public feed: i4p's own public alerts and updates once issued (acknowledged and
+    closed ones too) and its public Cancel messages; a cancelled alert or update leaves the
+    feed to its Cancel. Imported alerts belong to their senders' feeds."""
+    listed = Q(state__in=(AlertState.ISSUED, AlertState.ACKNOWLEDGED, AlertState.CLOSED))
+    cancels = Q(msg_type=CapMsgType.CANCEL, state__in=RELEASED)
     return _with_related(
-        Alert.objects.filter(alerts | messages, scope=CapScope.PUBLIC)
+        Alert.objects.filter(listed | cancels, scope=CapScope.PUBLIC)
         .exclude(origin=AlertOrigin.IMPORTED)
-        .exclude(state=AlertState.DRAFT)
         .order_by("-issued_at", "-created_at")
     )[:FEED_SIZE]
 

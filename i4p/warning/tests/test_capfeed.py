@@ -705,3 +705,47 @@ def test_the_import_page_shows_the_schemas_reason_and_changes_nothing(
     assert database_fingerprint() == before
     assert logged_in(world.monitor).get("/alerts/import/").status_code == 404
     assert Client().get("/alerts/import/").status_code == 302
+
+
+# -- through the lifecycle services ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_an_alert_drafted_issued_updated_and_cancelled_is_valid_cap_at_every_step(
+    world: WarningWorld, schema: str
+) -> None:
+    from i4p.warning.alerts import (
+        cancel_alert,
+        default_words,
+        draft_alert,
+        issue_alert,
+        update_alert,
+    )
+
+    official = official_schema(schema)
+    analyst = world.tamale_analyst
+    draft = draft_alert(
+        world.tamale, by=analyst, words=default_words(world.tamale, None), scope=CapScope.PUBLIC
+    )
+    official.assertValid(written(draft))
+    issued = issue_alert(draft, by=analyst)
+    root = written(issued)
+    official.assertValid(root)
+    assert sorted(str(e.text) for e in root.findall("cap:info/cap:language", NS)) == [
+        "ar",
+        "en",
+        "fr",
+    ]
+    update = update_alert(issued, by=analyst, severity="Severe")
+    cancel = cancel_alert(update, by=analyst, text="The clash was a football match.")
+    for alert in (issued, update, cancel):
+        alert.refresh_from_db()
+        official.assertValid(written(alert))
+    references = str(written(cancel).findtext("cap:references", namespaces=NS)).split()
+    assert [r.split(",")[1] for r in references] == [issued.identifier, update.identifier]
+    entries = etree.fromstring(Client().get("/alerts/feed.atom").content).findall("a:entry", ATOM)
+    listed = {e.findtext("cap:msgType", namespaces=ATOM) for e in entries}
+    # The first alert, closed when updated, the update's Cancel message; the update itself is
+    # cancelled and leaves the feed to its Cancel.
+    assert listed == {"Alert", "Cancel"}
+    assert len(entries) == 2
