@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -298,6 +299,10 @@ def acknowledge_alert(alert: Alert, *, by: Any, actor: Any = None, text: str = "
     )
     note(alert, TimelineKind.ACKNOWLEDGED, by=by, actor=actor, level=alert.level, text=text)
     record_event(alert, "alert.acknowledged", by=by, fields=["state"], note=text)
+    # The reporters behind it hear that it was taken up (never who took it up).
+    from i4p.warning.responses import TAKEN_UP, tell_reporters_later
+
+    transaction.on_commit(partial(tell_reporters_later, alert.pk, TAKEN_UP), robust=True)
     return alert
 
 

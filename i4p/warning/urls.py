@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from i4p.warning import analysis_views, cap_views, export_views, reporter_views, views
+from i4p.warning import (
+    analysis_views,
+    cap_views,
+    export_views,
+    reporter_views,
+    response_views,
+    views,
+)
 from i4p.warning.gateways import views as gateway_views
 
 app_name = "warning"
@@ -53,4 +60,10 @@ urlpatterns += [
     path("alerts/import/", cap_views.import_page, name="alert_import"),
     path("alerts/<uuid:uuid>/cap.xml", cap_views.alert_cap_xml, name="alert_cap_xml"),
     path("alerts/<uuid:uuid>/cap.json", cap_views.alert_cap_json, name="alert_cap_json"),
+]
+
+# Response and accountability: an alert's chain from report to outcome, the figures of the gap.
+urlpatterns += [
+    path("alerts/figures/", response_views.figures_page, name="response_figures"),
+    path("alerts/<uuid:uuid>/chain/", response_views.chain_page, name="alert_chain"),
 ]

@@ -53,6 +53,7 @@ from i4p.warning.models import (
     ReportField,
     Verification,
 )
+from i4p.warning.responses import feedback_status
 from i4p.warning.selectors import (
     QueueFilters,
     external_candidates,
@@ -173,6 +174,10 @@ def report_sent(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_reports_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(my_reports(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # What became of each report, in neutral words ("Acted on"); never who acted.
+    status = feedback_status(page.object_list)
+    for report in page.object_list:
+        report.feedback = status.get(report.pk, "")  # type: ignore[attr-defined]
     return render(request, "warning/my_reports.html", {"page": page})
 
 
