@@ -64,12 +64,14 @@ def _mount() -> None:
     from i4p.warning.analysis_api import router as analysis_router
     from i4p.warning.api import router as warning_router
     from i4p.warning.cap_api import router as cap_router
+    from i4p.warning.responses_api import router as responses_router
 
     api.add_router("/", registry_router)
     api.add_router("/", geo_router)
     api.add_router("/", warning_router)
     api.add_router("/", analysis_router)
     api.add_router("/", cap_router)
+    api.add_router("/", responses_router)
 
 
 _mount()

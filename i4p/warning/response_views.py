@@ -278,8 +278,7 @@ def _svg(number: float) -> str:
 def chart(rows: list[FigureRow]) -> Chart:
     """Median time to acknowledge and to first response per row, on one scale."""
     longest = max(
-        [value for row in rows for value in (row.ack_median, row.response_median) if value]
-        or [1.0]
+        [value for row in rows for value in (row.ack_median, row.response_median) if value] or [1.0]
     )
     drawn = []
     for index, row in enumerate(rows):

@@ -422,7 +422,7 @@ def _report_entries(alert: Alert, user: Any) -> tuple[list[ChainEntry], bool]:
         if report.pk not in readable:
             unread[place_name].append(report)
             continue
-        lines = []
+        lines = [report.title] if report.title else []
         if report.occurred_at is not None:
             when = timezone.localtime(report.occurred_at).strftime("%Y-%m-%d %H:%M")
             lines.append(_("Happened %(when)s") % {"when": when})
@@ -434,7 +434,7 @@ def _report_entries(alert: Alert, user: Any) -> tuple[list[ChainEntry], bool]:
                 title=type_names.get(report.event_type_id or 0, "") or report.get_kind_display(),
                 place=place_name,
                 lines=lines,
-                text=report.title or report.description,
+                text=report.description,
                 link=str(report.uuid),
             )
         )
@@ -749,9 +749,9 @@ def response_figures(
                 by_actor_outcome.add(key)
     reached: dict[tuple[int, int], dt.datetime] = {}
     acked_at_by: dict[tuple[int, int], dt.datetime] = {}
-    for alert_id, actor_id, created in Delivery.objects.filter(
-        alert_id__in=family_ids
-    ).values_list("alert_id", "actor_id", "created_at"):
+    for alert_id, actor_id, created in Delivery.objects.filter(alert_id__in=family_ids).values_list(
+        "alert_id", "actor_id", "created_at"
+    ):
         key = (root_of[alert_id], actor_id)
         if key not in reached or created < reached[key]:
             reached[key] = created
