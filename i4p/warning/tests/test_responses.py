@@ -41,7 +41,7 @@ from i4p.warning.responses import (
     record_response,
     tell_reporters,
 )
-from i4p.warning.tests.builders import staff
+from i4p.warning.tests.builders import staff, submit_test_report
 from i4p.warning.tests.responding import Scene, ago, build_scene
 from i4p.warning.tests.sms import make_gateway, post_sms
 from i4p.web.tests.world import logged_in
@@ -473,3 +473,23 @@ def test_the_api_hides_alerts_and_responses_from_those_with_no_part_in_them() ->
     assert client.get(f"/api/v1/alerts/{scene.alert.uuid}/chain").status_code == 404
     with pytest.raises(NotFound):
         alert_chain(scene.alert, user=monitor)
+
+
+def test_the_chain_reads_in_the_same_number_of_queries_however_long_it_is() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scene = build_scene()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            alert_chain(scene.alert, user=scene.world.tamale_analyst)
+        return len(captured)
+
+    short = queries()
+    for n in range(4):
+        scene.alert.reports.add(submit_test_report(scene.world, description=f"Report {n}"))
+    scene.alert.reports.add(submit_test_report(scene.world, place=scene.world.yendi))
+    for _n in range(3):
+        record_outcome(_respond(scene), by=scene.chair, outcome=Outcome.ONGOING, note="")
+    assert queries() == short
