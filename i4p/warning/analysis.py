@@ -602,6 +602,8 @@ class AnalysisSettings:
     methods: tuple[str, ...]
     periods: tuple[str, ...]
     measure: str
+    # Scan each sub-type as its own series (True), or roll sub-types up into their type.
+    sub_types: bool
     by_period: dict[str, detection.Parameters]
     risk: RiskParameters
 
@@ -614,7 +616,14 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
     """
     given = dict(framework.parameters or {})
     try:
-        unknown = set(given) - {"methods", "periods", "measure", "risk", *SCANNED_PERIODS}
+        unknown = set(given) - {
+            "methods",
+            "periods",
+            "measure",
+            "sub_types",
+            "risk",
+            *SCANNED_PERIODS,
+        }
         if unknown:
             raise ValueError(f"Unknown analysis parameters: {', '.join(sorted(unknown))}.")
         methods = tuple(given.get("methods", DEFAULT_METHODS))
@@ -624,6 +633,9 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
         periods = tuple(given.get("periods", SCANNED_PERIODS))
         if not periods or any(p not in SCANNED_PERIODS for p in periods):
             raise ValueError(f"Periods are among {', '.join(SCANNED_PERIODS)}.")
+        sub_types = given.get("sub_types", False)
+        if not isinstance(sub_types, bool):
+            raise ValueError("sub_types is true or false.")
         measure = str(given.get("measure", "reports"))
         if measure not in MEASURES:
             raise ValueError(f"The measure is one of {', '.join(MEASURES)}.")
@@ -640,7 +652,12 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
             fields={"parameters": [str(problem)]},
         ) from problem
     return AnalysisSettings(
-        methods=methods, periods=periods, measure=measure, by_period=by_period, risk=risk
+        methods=methods,
+        periods=periods,
+        measure=measure,
+        sub_types=sub_types,
+        by_period=by_period,
+        risk=risk,
     )
 
 
@@ -750,8 +767,16 @@ def _period_day(index: int, period: str) -> dt.date:
 
 
 def _series_of(counts: Floats, framework: IndicatorFramework) -> tuple[Ints, Ints, Ints, Floats]:
-    """Expand count rows to series rows: (place, family, ref) keys, days, precisions, values."""
-    types = set(EventType.objects.filter(framework=framework).values_list("pk", flat=True))
+    """Expand count rows to series rows: (place, family, ref) keys, days, precisions, values.
+
+    Sub-types count towards their type's series unless the framework asks for sub-type series
+    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge."""
+    parent_of = dict(EventType.objects.filter(framework=framework).values_list("pk", "parent_id"))
+    types = set(parent_of)
+    if not settings_of(framework).sub_types:
+        parent_of = {pk: parent or pk for pk, parent in parent_of.items()}
+    else:
+        parent_of = {pk: pk for pk in parent_of}
     indicators = set(
         Indicator.objects.filter(framework=framework, polarity=Polarity.CONFLICT).values_list(
             "pk", flat=True
@@ -761,6 +786,12 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> tuple[Ints, Int
     indicator = counts[:, 2].astype(np.int64)
     incident = indicator == 0
     typed = incident & np.isin(event_type, np.fromiter(types, dtype=np.int64, count=len(types)))
+    if typed.any():
+        lookup = np.zeros(int(event_type.max()) + 1, dtype=np.int64)
+        for pk, parent in parent_of.items():
+            if pk < len(lookup):
+                lookup[pk] = parent
+        event_type = np.where(typed, lookup[np.where(typed, event_type, 0)], event_type)
     observed = ~incident & np.isin(
         indicator, np.fromiter(indicators, dtype=np.int64, count=len(indicators))
     )

@@ -321,7 +321,9 @@ def test_a_burst_of_reports_in_one_district_makes_a_signal_there_and_above_not_n
     day_signals = Signal.objects.filter(period="day", period_start=TODAY - dt.timedelta(days=1))
     where = {(s.place.name, s.series, s.method) for s in day_signals}
     assert ("Tamale", "all", "c2") in where
-    assert ("Tamale", f"type:{CLASH}", "c2") in where
+    # The sub-type (armed clash) counts towards its type's series (battles).
+    assert ("Tamale", "type:battles", "c2") in where
+    assert not any(series == f"type:{CLASH}" for _place, series, _method in where)
     assert ("Northern", "all", "c2") in where
     assert not day_signals.filter(place__in=[world.yendi, world.volta]).exists()
     signal = day_signals.get(place=world.tamale, series="all", method="c2")
@@ -329,6 +331,19 @@ def test_a_burst_of_reports_in_one_district_makes_a_signal_there_and_above_not_n
     assert signal.expected < signal.threshold < signal.observed
     assert not analysis.signal_is_confirmed(signal)  # nine unverified reports alone
     assert {s.pk for s in result.signals} == set(Signal.objects.values_list("pk", flat=True))
+
+
+def test_a_framework_may_ask_for_each_sub_type_as_its_own_series(world: WarningWorld) -> None:
+    world.framework.parameters = {"sub_types": True}
+    world.framework.save(update_fields=["parameters"])
+    quiet_background(world)
+    burst(world, world.tamale, TODAY - dt.timedelta(days=1))
+    analysis.rebuild_counts()
+    analysis.scan(until=TODAY)
+    series = set(
+        Signal.objects.filter(place=world.tamale, period="day").values_list("series", flat=True)
+    )
+    assert f"type:{CLASH}" in series and "type:battles" not in series
 
 
 def test_scanning_again_does_not_duplicate_signals_and_reports_nothing_new(
