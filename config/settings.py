@@ -229,3 +229,7 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
+
+# Situation reports print to PDF with headless Chromium: this path, else `chromium` on PATH
+# (Debian's package) or `chromium-browser`.
+I4P_CHROMIUM = env_str("I4P_CHROMIUM", "")

@@ -10,6 +10,7 @@ from i4p.warning import (
     export_views,
     reporter_views,
     response_views,
+    room_views,
     views,
 )
 from i4p.warning.gateways import views as gateway_views
@@ -66,4 +67,21 @@ urlpatterns += [
 urlpatterns += [
     path("alerts/figures/", response_views.figures_page, name="response_figures"),
     path("alerts/<uuid:uuid>/chain/", response_views.chain_page, name="alert_chain"),
+]
+
+# The situation room and situation reports.
+urlpatterns += [
+    path("room/", room_views.room_page, name="room"),
+    path("room/map.geojson", room_views.room_map, name="room_map"),
+    path("room/alerts/draft/", room_views.room_draft_alert, name="room_draft_alert"),
+    path(
+        "room/alerts/<uuid:uuid>/<str:action>/",
+        room_views.room_alert_action,
+        name="room_alert_action",
+    ),
+    path("situation/", room_views.reports_page, name="situation_reports"),
+    path("situation/<uuid:uuid>/", room_views.report_page, name="situation_report"),
+    path("situation/<uuid:uuid>/edit/", room_views.report_edit, name="situation_edit"),
+    path("situation/<uuid:uuid>/publish/", room_views.report_publish, name="situation_publish"),
+    path("situation/<uuid:uuid>/report.pdf", room_views.report_pdf, name="situation_pdf"),
 ]
