@@ -160,13 +160,17 @@ def room_signals(user: Any, filters: RoomFilters) -> QuerySet[Signal]:
 
 def room_alerts(user: Any, filters: RoomFilters) -> QuerySet[Alert]:
     """Alerts in scope made in the period, and every live one whenever it was made: an alert
-    still waiting for acknowledgement never drops off the board because of a date filter."""
+    still waiting for acknowledgement never drops off the board because of a date filter.
+    Drafts only for those who may issue them."""
     scope = alert_scope(user)
     if scope.nowhere:
         return Alert.objects.none()
     when = Q(created_at__gte=filters.starts, created_at__lt=filters.ends) | Q(state__in=LIVE)
+    # Drafts reach no one yet: only those who may issue them there see them.
+    drafts = scope_of(user, Perm.ISSUE_ALERTS)
+    shown = ~Q(state=AlertState.DRAFT) | (drafts.q("place") if not drafts.nowhere else Q(pk__in=[]))
     return (
-        Alert.objects.filter(scope.q("place"), when)
+        Alert.objects.filter(scope.q("place"), when, shown)
         .filter(_inside("place", filters.place), _type_q("event_type", filters.event_type))
         .exclude(msg_type=CapMsgType.CANCEL)
         .select_related("place", "event_type", "acknowledged_for")

@@ -188,7 +188,12 @@ def _board(request: HttpRequest, filters: room.RoomFilters) -> list[room.BoardRo
 def room_page(request: HttpRequest) -> HttpResponse:
     _room_user(request)
     places = room.room_places(request.user)
-    form = RoomFilterForm(request.GET or None, places=places)
+    default = room.RoomFilters.default()
+    form = RoomFilterForm(
+        request.GET or None,
+        places=places,
+        initial={"since": default.since, "until": default.until, "period": Period.DAY},
+    )
     filters = form.filters()
     query = request.GET.copy()
     return render(

@@ -39,6 +39,7 @@ from i4p.warning.models import (
     AlertState,
     CapMsgType,
     IncidentStatus,
+    Method,
     Response,
     Signal,
     SituationReport,
@@ -185,11 +186,15 @@ def compute_figures(
         if pk in named and named[pk].latitude is not None and named[pk].longitude is not None
     ]
     alert_scope = scope_of(by, Perm.VIEW_ALERTS)
+    with translation.override(language):
+        methods = {code: str(label) for code, label in Method.choices}
+        states = {code: str(label) for code, label in AlertState.choices}
     signals = [
         {
             "place": signal_place,
             "type": type_name or series_key,
             "method": method,
+            "method_name": methods.get(method, method),
             "period_start": period_start.isoformat(),
             "observed": observed,
             "expected": round(expected, 2),
@@ -199,6 +204,8 @@ def compute_figures(
         threshold in _signals(place, alert_scope.q("place"), starts_on, ends_on)
     ]  # fmt: skip
     alerts = _alerts(place, alert_scope.q("place"), start, end, language)
+    for alert in alerts:
+        alert["state_name"] = states.get(alert["state"], alert["state"])
     responses = Response.objects.filter(alert__in=[a["pk"] for a in alerts])
     response_kinds = [
         {"kind": kind, "responses": n, "with_outcome": o}

@@ -245,7 +245,9 @@ def test_the_pdf_is_printed_by_headless_chromium(data: Controlled) -> None:
     if situation.chromium() is None:
         skip_or_fail("needs Chromium (Debian package `chromium`) to print PDF")
     sitrep = _draft(data)
-    answer = logged_in(data.world.warning.tamale_analyst).get(f"/situation/{sitrep.uuid}/report.pdf")
+    answer = logged_in(data.world.warning.tamale_analyst).get(
+        f"/situation/{sitrep.uuid}/report.pdf"
+    )
     assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF-")
     assert len(answer.content) > 5000

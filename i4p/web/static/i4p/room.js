@@ -9,7 +9,8 @@
   var colours = { reports: "#0b6e4f", incidents: "#2563eb", signals: "#d97706", alerts: "#b91c1c" };
   var radius = { reports: 6, incidents: 8, signals: 9, alerts: 10 };
   el.hidden = false;
-  var map = L.map(el, { scrollWheelZoom: false, preferCanvas: false }).setView([0, 0], 2);
+  /* Without tiles nothing sets the zoom range, and the cluster plug-in needs one. */
+  var map = L.map(el, { scrollWheelZoom: false, minZoom: 1, maxZoom: 18 }).setView([0, 0], 2);
   var tiles = el.getAttribute("data-tiles");
   var boundaries = el.getAttribute("data-boundaries");
   if (tiles) {
@@ -41,16 +42,19 @@
     if (p.killed) { row(box, "†", p.killed); }
     return box;
   }
-  var groups = {};
-  ["reports", "incidents", "signals", "alerts"].forEach(function (name) {
-    groups[name] = L.markerClusterGroup({
-      showCoverageOnHover: false, maxClusterRadius: 40,
-      iconCreateFunction: function (cluster) {
-        return L.divIcon({ html: "<span>" + cluster.getChildCount() + "</span>",
-                           className: "room-cluster " + name, iconSize: [30, 30] });
-      }
-    });
-  });
+  /* One cluster group for all layers, so markers at one place gather into one cluster (its
+     colour is the most pressing layer inside it); the toggles add or take out a layer's markers. */
+  var rank = ["alerts", "signals", "incidents", "reports"];
+  var cluster = L.markerClusterGroup({
+    showCoverageOnHover: false, maxClusterRadius: 40,
+    iconCreateFunction: function (c) {
+      var layers = c.getAllChildMarkers().map(function (m) { return m.options.layer; });
+      var top = rank.filter(function (name) { return layers.indexOf(name) >= 0; })[0] || "reports";
+      var count = document.createElement("span"); count.textContent = String(c.getChildCount());
+      return L.divIcon({ html: count.outerHTML, className: "room-cluster " + top, iconSize: [30, 30] });
+    }
+  }).addTo(map);
+  var groups = { reports: [], incidents: [], signals: [], alerts: [] };
   var places = L.layerGroup().addTo(map);
   fetch(el.getAttribute("data-geojson"), { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : { features: [] }; })
@@ -67,13 +71,15 @@
         var group = groups[p.layer];
         if (!group) { return; }
         var marker = L.circleMarker(at, { radius: radius[p.layer], color: colours[p.layer], weight: 2,
-                                          fillColor: colours[p.layer], fillOpacity: 0.45 });
+                                          fillColor: colours[p.layer], fillOpacity: 0.45,
+                                          layer: p.layer });
         marker.feature = f;
         marker.bindPopup(function () { return popup(p); });
-        group.addLayer(marker);
+        group.push(marker);
         bounds.push(at);
       });
-      Object.keys(groups).forEach(function (name) { groups[name].addTo(map); });
+      Object.keys(groups).forEach(function (name) { cluster.addLayers(groups[name]); });
+      el.setAttribute("data-shown", String(cluster.getLayers().length));
       el.setAttribute("data-markers", String(data.features.filter(function (f) {
         return f.properties.layer !== "places"; }).length));
       if (bounds.length === 1) { map.setView(bounds[0], 8); }
@@ -87,7 +93,8 @@
     toggles.addEventListener("change", function (event) {
       var box = event.target, group = groups[box.value];
       if (!group) { return; }
-      if (box.checked) { group.addTo(map); } else { map.removeLayer(group); }
+      if (box.checked) { cluster.addLayers(group); } else { cluster.removeLayers(group); }
+      el.setAttribute("data-shown", String(cluster.getLayers().length));
     });
   }
 })();
