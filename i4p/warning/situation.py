@@ -160,13 +160,15 @@ def compute_figures(
         killed=Sum("killed"), injured=Sum("injured"), displaced=Sum("displaced"),
     )  # fmt: skip
     weekly = (ends_on - starts_on).days + 1 > 120
-    series: dict[dt.date, int] = defaultdict(int)
+    series: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     zone = timezone.get_current_timezone()
-    for occurred in reports.values_list("occurred_at", flat=True):
+    for occurred, killed in reports.values_list("occurred_at", "killed"):
         if occurred is None:
             continue
         day = occurred.astimezone(zone).date()
-        series[day - dt.timedelta(days=day.weekday()) if weekly else day] += 1
+        cell = series[day - dt.timedelta(days=day.weekday()) if weekly else day]
+        cell[0] += 1
+        cell[1] += killed or 0
     by_place: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     for path, killed in reports.values_list("place__path", "killed"):
         key = _child_of(place, path)
@@ -235,7 +237,8 @@ def compute_figures(
             "with_outcome": sum(1 for a in alerts if a["outcomes"]),
         },
         "by_type": by_type,
-        "series": [[day.isoformat(), n] for day, n in sorted(series.items())],
+        # [first day, reports, killed] per day (per week past 120 days).
+        "series": [[day.isoformat(), n, k] for day, (n, k) in sorted(series.items())],
         "points": points,
         "signals": signals,
         "alerts": alerts,
@@ -480,12 +483,13 @@ def chart_of(report: SituationReport) -> Chart:
     """Reports per day (per week past 120 days) over the whole period, gaps as zero."""
     figures = report.figures
     weekly = figures.get("period") == "week"
-    values = {dt.date.fromisoformat(day): n for day, n in figures.get("series", [])}
+    values = {dt.date.fromisoformat(row[0]): row[1:] for row in figures.get("series", [])}
     step = dt.timedelta(days=7 if weekly else 1)
     day = report.starts_on - dt.timedelta(days=report.starts_on.weekday() if weekly else 0)
     bars = []
     while day <= report.ends_on:
-        bars.append(Bar(day, reports=values.get(day, 0)))
+        reports, killed = [*values.get(day, []), 0, 0][:2]
+        bars.append(Bar(day, reports=int(reports), killed=int(killed)))
         day += step
     signalled = {s["period_start"] for s in figures.get("signals", [])}
     for bar in bars:

@@ -104,7 +104,10 @@ def test_a_draft_holds_the_right_figures_for_the_place_and_period(data: Controll
         ("Armed clash", 4, 1),
         ("Peaceful protest", 1, 0),
     ]
-    assert sum(n for _day, n in figures["series"]) == 5
+    assert sum(row[1] for row in figures["series"]) == 5
+    assert sum(row[2] for row in figures["series"]) == 13
+    chart = situation.chart_of(sitrep)
+    assert chart.total == 5 and sum(bar.killed for bar in chart.bars) == 13
     assert [s["method"] for s in figures["signals"]] == ["c2"]
     assert figures["responses"] == [{"kind": "mediation", "responses": 1, "with_outcome": 1}]
     # Notable incidents: the confirmed one first, then the largest casualties.
