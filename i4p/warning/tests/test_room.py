@@ -14,6 +14,7 @@ from django.utils import timezone
 from i4p.accounts.models import Role
 from i4p.registry.models import Level
 from i4p.warning import room
+from i4p.warning.analysis import rebuild_counts
 from i4p.warning.models import AlertState, Period, Reporter
 from i4p.warning.tests.builders import staff
 from i4p.warning.tests.roomworld import RoomWorld, build_room_world
@@ -293,3 +294,18 @@ def test_an_analyst_drafts_an_alert_by_hand_from_the_room(world: RoomWorld) -> N
     )
     assert type(world.draft).objects.count() == before + 1
     assert 'class="error"' in refused.content.decode()
+
+
+def test_the_charts_read_the_count_table_as_analysis_builds_it(world: RoomWorld) -> None:
+    """The world's hand-made counts equal what `i4p analyse` rebuilds from the reports."""
+    filters = room.RoomFilters.default()
+    by_hand = [
+        [(bar.start, bar.reports, bar.killed) for bar in chart.bars]
+        for chart in room.charts(world.warning.national_analyst, filters)
+    ]
+    rebuild_counts()
+    rebuilt = [
+        [(bar.start, bar.reports, bar.killed) for bar in chart.bars]
+        for chart in room.charts(world.warning.national_analyst, filters)
+    ]
+    assert rebuilt == by_hand and sum(n for _d, n, _k in rebuilt[0]) == 5
