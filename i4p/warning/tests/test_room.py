@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pytest
@@ -220,7 +221,9 @@ def test_the_page_draws_charts_as_svg_with_a_table_of_the_same_numbers(
     # Leaflet and the cluster plug-in come from our static files, on this page only.
     assert "/static/vendor/leaflet/leaflet.js" in page
     assert "/static/vendor/leaflet/markercluster/leaflet.markercluster.js" in page
-    assert "unpkg" not in page and "cdn" not in page.lower()
+    # Nothing from another host (a CDN): every script and stylesheet is ours.
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert len(sources) >= 6 and all(src.startswith("/static/") for src in sources), sources
     assert 'data-tiles=""' in page
     other = logged_in(world.warning.tamale_analyst).get("/review/").content.decode()
     assert "leaflet" not in other
