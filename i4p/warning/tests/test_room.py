@@ -239,6 +239,7 @@ def test_the_board_shows_level_next_escalation_acknowledgement_and_failed_delive
     assert issued.deliveries == 2 and issued.failed == 1 and not issued.overdue
     page = logged_in(world.warning.tamale_analyst).get("/room/").content.decode()
     assert f'href="/alerts/{world.issued.uuid}/"' in page
+    assert f'href="/alerts/{world.issued.uuid}/chain/"' in page
     assert 'data-testid="failed"' in page and "District" in page
     # Past its due time, it says so.
     type(world.issued).objects.filter(pk=world.issued.pk).update(
