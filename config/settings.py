@@ -162,6 +162,19 @@ I4P_CAP_SENDER = env_str("I4P_CAP_SENDER", "i4p.example.org")
 I4P_ALERT_LANGUAGES = [
     code.strip() for code in env_str("I4P_ALERT_LANGUAGES", "en,fr,ar").split(",") if code.strip()
 ]
+# Alert delivery: links in e-mails and SMS point here; webhooks are signed (HMAC-SHA256) with
+# this secret (unset: one derived from I4P_SECRET_KEY, stable for the instance); e-mail goes
+# through Django's mail settings below.
+I4P_BASE_URL = env_str("I4P_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+I4P_WEBHOOK_SECRET = env_str("I4P_WEBHOOK_SECRET", "")
+EMAIL_BACKEND = env_str("I4P_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("I4P_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("I4P_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("I4P_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("I4P_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("I4P_EMAIL_TLS", False)
+EMAIL_TIMEOUT = env_int("I4P_EMAIL_TIMEOUT", 15)
+DEFAULT_FROM_EMAIL = env_str("I4P_EMAIL_FROM", "alerts@i4p.example.org")
 # SMS: a reply within this many minutes of a report (or of a follow-up question about it)
 # is added to that report instead of making a new one.
 I4P_SMS_THREAD_MINUTES = env_int("I4P_SMS_THREAD_MINUTES", 120)

@@ -221,6 +221,14 @@ def draft_alert(
     return alert
 
 
+def _route(alert: Alert) -> None:
+    """Once committed, send the alert to the mechanisms (`routing`): an issued alert to the
+    first level covering its place, an update or cancel to everyone the earlier one reached."""
+    from i4p.warning.routing import route_after_commit
+
+    route_after_commit(alert)
+
+
 def _locked(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().get(pk=alert.pk)
 
@@ -268,6 +276,7 @@ def issue_alert(alert: Alert, *, by: Any) -> Alert:
     alert.save(update_fields=["state", "issued_at", "updated_at"])
     note(alert, TimelineKind.ISSUED, by=by)
     record_event(alert, "alert.issued", by=by, fields=["state"])
+    _route(alert)
     return alert
 
 
@@ -408,6 +417,7 @@ def update_alert(
     note(alert, TimelineKind.UPDATED, by=by, text=text or f"Replaced by {follow.identifier}")
     note(follow, TimelineKind.UPDATED, by=by, text=text or f"Updates {alert.identifier}")
     record_event(follow, "alert.updated", by=by, fields=changed, note=text)
+    _route(follow)
     return follow
 
 
@@ -428,4 +438,5 @@ def cancel_alert(alert: Alert, *, by: Any, text: str) -> Alert:
     alert.save(update_fields=["state", "cancelled_at", "escalation_due_at", "updated_at"])
     note(alert, TimelineKind.CANCELLED, by=by, text=text)
     record_event(alert, "alert.cancelled", by=by, fields=["state"], note=text)
+    _route(follow)
     return follow

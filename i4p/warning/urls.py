@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from i4p.warning import (
+    alert_views,
     analysis_views,
     cap_views,
     export_views,
@@ -84,4 +85,14 @@ urlpatterns += [
     path("situation/<uuid:uuid>/edit/", room_views.report_edit, name="situation_edit"),
     path("situation/<uuid:uuid>/publish/", room_views.report_publish, name="situation_publish"),
     path("situation/<uuid:uuid>/report.pdf", room_views.report_pdf, name="situation_pdf"),
+]
+
+# Alerts: list, one alert, writing one, members' notices, the deliveries dashboard.
+urlpatterns += [
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/new/", alert_views.alert_new, name="alert_new"),
+    path("alerts/mine/", alert_views.my_alerts, name="my_alerts"),
+    path("alerts/mine/<uuid:uuid>/read/", alert_views.mark_read, name="alert_notice_read"),
+    path("alerts/deliveries/", alert_views.deliveries_dashboard, name="deliveries"),
+    path("alerts/<uuid:uuid>/", alert_views.alert_page, name="alert"),
 ]

@@ -1,0 +1,46 @@
+"""Background work of the alert loop: each delivery, each escalation at its due time, and the
+minute sweep the worker runs. Tasks get ids only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django_tasks import task
+
+
+@task()
+def deliver_alert(delivery_id: str) -> str:
+    """One attempt at one delivery (by its public id)."""
+    from i4p.warning.delivery import deliver
+
+    return deliver(delivery_id)
+
+
+@task()
+def escalate_at_due_time(alert_id: str) -> str:
+    """Run at the alert's escalation time: alert the next level if still unacknowledged."""
+    from i4p.warning.models import Alert
+    from i4p.warning.routing import escalate_alert
+
+    alert = Alert.objects.filter(uuid=alert_id).only("pk").first()
+    if alert is None:
+        return "no such alert"
+    done = escalate_alert(alert.pk)
+    return f"escalated to {done.level}" if done is not None else "not due"
+
+
+@task()
+def sweep_alerts() -> str:
+    """Every minute from `i4p serve`: escalations due, unrouted alerts, stalled deliveries."""
+    from i4p.warning.routing import escalate_due
+
+    return f"{len(escalate_due())} escalated"
+
+
+def enqueue_escalation(alert_id: str, *, at: dt.datetime) -> None:
+    job = escalate_at_due_time
+    if job.get_backend().supports_defer:
+        job = job.using(run_after=max(at, timezone.now()))
+        job.enqueue(alert_id)
+    # Without defer the minute sweep escalates on time; running now would be too early.

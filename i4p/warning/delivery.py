@@ -1,0 +1,220 @@
+"""Delivery of alerts: one attempt per task, its result on the delivery and on the timeline,
+retries with backoff, and a failure nobody can miss.
+
+Each `Delivery` is sent by a task that gets its id only (`channels.tasks.deliver_alert`); the
+channel module (`channels.CHANNELS`) reads the address when sending. A failed attempt that can
+help to repeat is tried again after `RETRY_AFTER_SECONDS` (the same backoff as messages to
+reporters); after `MAX_ATTEMPTS`, or at once when repeating cannot help, the delivery is FAILED:
+the alert's timeline says so and the deliveries dashboard lists it first, with a "retry now".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from i4p.accounts.permissions import Perm
+from i4p.accounts.selectors import scope_of
+from i4p.core.audit import record_event
+from i4p.core.errors import NotAllowed, WrongState
+from i4p.warning.alerts import note
+from i4p.warning.channels import CHANNELS, DeliveryResult
+from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
+from i4p.warning.models import Delivery, DeliveryState, TimelineKind
+
+log = logging.getLogger(__name__)
+
+# A retry whose task has not run this long after its time is queued again by the sweep.
+STALLED_AFTER = dt.timedelta(minutes=2)
+
+
+def enqueue(delivery_id: str, *, at: dt.datetime | None = None) -> None:
+    from i4p.warning.channels.tasks import deliver_alert
+
+    task = deliver_alert
+    if at is not None and at > timezone.now() and task.get_backend().supports_defer:
+        task = task.using(run_after=at)
+    task.enqueue(delivery_id)
+
+
+def retry_delay(attempts: int) -> int:
+    return RETRY_AFTER_SECONDS[min(attempts - 1, len(RETRY_AFTER_SECONDS) - 1)]
+
+
+def _describe(delivery: Delivery) -> str:
+    label = delivery.get_channel_display()
+    return _("%(channel)s to %(name)s") % {"channel": label, "name": delivery.actor.name}
+
+
+def deliver(delivery_id: str, *, now: dt.datetime | None = None) -> str:
+    """One attempt at one delivery; the answer is its state afterwards."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("alert", "alert__place", "actor", "contact", "user")
+            .filter(uuid=delivery_id, state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING])
+            .first()
+        )
+        if delivery is None:
+            return "nothing to send"
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+            return "not yet"  # a second task for the same delivery came early
+        try:
+            result = CHANNELS[delivery.channel].send(delivery)
+        except Exception as error:  # a channel bug must not lose the alert
+            log.exception("Delivery %s raised", delivery.uuid)
+            result = DeliveryResult(ok=False, error=type(error).__name__)
+        delivery.attempts += 1
+        again = False
+        if result.ok:
+            delivery.state = DeliveryState.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.next_attempt_at = None
+            note(
+                delivery.alert,
+                TimelineKind.DELIVERED,
+                actor=delivery.actor,
+                level=delivery.level,
+                at=now,
+                text=_describe(delivery),
+            )
+        else:
+            delivery.last_error = (result.error or _("Unknown error"))[:300]
+            again = result.retry and delivery.attempts < MAX_ATTEMPTS
+            if again:
+                delivery.state = DeliveryState.RETRYING
+                delivery.next_attempt_at = now + dt.timedelta(
+                    seconds=retry_delay(delivery.attempts)
+                )
+                text = _("%(what)s: attempt %(n)d failed (%(error)s); next try at %(at)s") % {
+                    "what": _describe(delivery),
+                    "n": delivery.attempts,
+                    "error": delivery.last_error,
+                    "at": f"{delivery.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
+                }
+            else:
+                delivery.state = DeliveryState.FAILED
+                delivery.next_attempt_at = None
+                text = _("%(what)s failed after %(n)d attempts: %(error)s") % {
+                    "what": _describe(delivery),
+                    "n": delivery.attempts,
+                    "error": delivery.last_error,
+                }
+            note(
+                delivery.alert,
+                TimelineKind.DELIVERY_FAILED,
+                actor=delivery.actor,
+                level=delivery.level,
+                at=now,
+                text=text,
+            )
+        delivery.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "sent_at",
+                "last_error",
+                "next_attempt_at",
+                "updated_at",
+            ]
+        )
+        record_event(delivery, f"delivery.{delivery.state}", by=None, note=delivery.channel)
+        if again:
+            transaction.on_commit(partial(enqueue, str(delivery.uuid), at=delivery.next_attempt_at))
+    return str(delivery.state)
+
+
+def may_manage_deliveries(user: Any) -> bool:
+    return not scope_of(user, Perm.ISSUE_ALERTS).nowhere
+
+
+@transaction.atomic
+def retry_now(delivery: Delivery, *, by: Any) -> Delivery:
+    """Staff send a failed or waiting delivery again, now (attempts start over)."""
+    delivery = (
+        Delivery.objects.select_for_update().select_related("alert__place").get(pk=delivery.pk)
+    )
+    if not scope_of(by, Perm.ISSUE_ALERTS).covers(delivery.alert.place):
+        raise NotAllowed("You cannot manage deliveries of this alert.")
+    if delivery.state == DeliveryState.SENT:
+        raise WrongState("This delivery has been sent.")
+    if delivery.contact_id is None and delivery.user_id is None:
+        raise WrongState("This mechanism has no contact point and no member to reach.")
+    delivery.state = DeliveryState.QUEUED
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
+    record_event(delivery, "delivery.retried", by=by)
+    transaction.on_commit(partial(enqueue, str(delivery.uuid)))
+    return delivery
+
+
+def resend_stalled(*, now: dt.datetime | None = None) -> int:
+    """Queue again deliveries whose task never ran (a worker lost, a backend without defer)."""
+    now = now or timezone.now()
+    stalled = Delivery.objects.filter(
+        state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING],
+        next_attempt_at__lte=now - STALLED_AFTER,
+    ).values_list("uuid", flat=True)
+    count = 0
+    for delivery_id in list(stalled[:500]):
+        enqueue(str(delivery_id))
+        count += 1
+    return count
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def dashboard_deliveries(user: Any) -> QuerySet[Delivery]:
+    """Deliveries of alerts in the user's issuing scope: failed first, then retrying, then
+    waiting, then sent; newest first within each."""
+    scope = scope_of(user, Perm.ISSUE_ALERTS)
+    order = Case(
+        When(state=DeliveryState.FAILED, then=Value(0)),
+        When(state=DeliveryState.RETRYING, then=Value(1)),
+        When(state=DeliveryState.QUEUED, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        Delivery.objects.filter(scope.q("alert__place"))
+        .select_related("alert", "alert__place", "actor", "contact", "user")
+        .annotate(rank=order)
+        .order_by("rank", "-created_at")
+    )
+
+
+def my_deliveries(user: Any) -> QuerySet[Delivery]:
+    """Alerts that reached the user in the app, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Delivery.objects.none()
+    return (
+        Delivery.objects.filter(user=user, channel="app")
+        .select_related("alert", "alert__place", "actor")
+        .prefetch_related("alert__texts")
+        .order_by("-created_at")
+    )
+
+
+def unread_count(user: Any) -> int:
+    return my_deliveries(user).filter(read_at__isnull=True).count()
+
+
+@transaction.atomic
+def mark_read(delivery: Delivery, *, by: Any) -> Delivery:
+    if delivery.user_id != getattr(by, "pk", None):
+        raise NotAllowed("This notice is not yours.")
+    if delivery.read_at is None:
+        delivery.read_at = timezone.now()
+        delivery.save(update_fields=["read_at", "updated_at"])
+    return delivery
