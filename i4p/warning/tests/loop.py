@@ -69,8 +69,8 @@ def queued(name: str) -> list[Any]:
 
 @dataclass
 class Infrastructure:
-    """A district peace committee for Tamale, a regional council for Northern with no
-    contacts, a national council for Ghana, and their members."""
+    """A district peace committee for Tamale and a national peace council for Ghana (no
+    regional council for Northern: escalation skips that level), and their members."""
 
     committee: Actor
     council: Actor
