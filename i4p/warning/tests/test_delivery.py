@@ -1,0 +1,218 @@
+"""Delivery: every attempt logged, failures retried with backoff then marked failed and shown
+on the dashboard and the timeline, retry now, webhook signatures, updates and cancels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import smtplib
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from i4p.warning.alerts import (
+    cancel_alert,
+    default_words,
+    draft_alert,
+    issue_alert,
+    update_alert,
+)
+from i4p.warning.channels import webhook
+from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
+from i4p.warning.models import (
+    Alert,
+    CapMsgType,
+    Delivery,
+    DeliveryChannel,
+    DeliveryState,
+    Severity,
+    TimelineKind,
+)
+from i4p.warning.tests.builders import WarningWorld, build_warning_world
+from i4p.warning.tests.loop import (
+    Clock,
+    Infrastructure,
+    Outside,
+    build_infrastructure,
+    queued,
+    run_tasks,
+)
+from i4p.web.tests.world import logged_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _issue(world: WarningWorld, capture: Any, place: Any = None) -> Alert:
+    place = place or world.tamale
+    with capture(execute=True):
+        alert = issue_alert(
+            draft_alert(place, by=world.national_analyst, words=default_words(place, None)),
+            by=world.national_analyst,
+        )
+    return alert
+
+
+def _broken_webhook(infra: Infrastructure, world: WarningWorld) -> None:
+    """Move the council's webhook down to the district so it goes out at once."""
+    infra.council_webhook.actor = infra.committee
+    infra.council_webhook.save()
+
+
+def test_a_failing_webhook_is_retried_with_backoff_then_failed_and_shown_everywhere(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    _broken_webhook(infra, world)
+    outside.status = 503
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    hook = Delivery.objects.get(alert=alert, channel=DeliveryChannel.WEBHOOK)
+    assert hook.state == DeliveryState.RETRYING and hook.attempts == 1
+    assert hook.last_error == "HTTP 503"
+    assert hook.next_attempt_at == clock.now + dt.timedelta(seconds=RETRY_AFTER_SECONDS[0])
+    # Not before its time.
+    clock.advance(seconds=RETRY_AFTER_SECONDS[0] - 1)
+    run_tasks(clock.now)
+    hook.refresh_from_db()
+    assert hook.attempts == 1
+    for _attempt in range(MAX_ATTEMPTS - 1):
+        hook.refresh_from_db()
+        assert hook.next_attempt_at is not None
+        clock.now = hook.next_attempt_at
+        run_tasks(clock.now)
+    hook.refresh_from_db()
+    assert hook.state == DeliveryState.FAILED and hook.attempts == MAX_ATTEMPTS
+    assert hook.next_attempt_at is None
+    assert len(outside.hooks()) == MAX_ATTEMPTS
+    assert not queued("deliver_alert")
+    failures = list(
+        alert.timeline.filter(kind=TimelineKind.DELIVERY_FAILED, note__startswith="Webhook")
+    )
+    assert len(failures) == MAX_ATTEMPTS
+    assert f"failed after {MAX_ATTEMPTS} attempts" in failures[-1].note
+    # The dashboard lists it first, with its error, and staff can send it again now.
+    staff = logged_in(world.tamale_analyst)
+    page = staff.get("/alerts/deliveries/").content.decode()
+    assert page.index(f'data-state="{DeliveryState.FAILED}"') < page.index('data-state="sent"')
+    assert "HTTP 503" in page
+    outside.status = 200
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = staff.post("/alerts/deliveries/", {"delivery": str(hook.uuid)})
+    assert answer.status_code == 302
+    run_tasks(clock.now)
+    hook.refresh_from_db()
+    assert hook.state == DeliveryState.SENT and hook.attempts == 1
+    # The alert page shows the failure story on its timeline.
+    detail = staff.get(f"/alerts/{alert.uuid}/").content.decode()
+    assert "HTTP 503" in detail
+
+
+def test_a_webhook_refused_for_good_fails_at_once(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    _broken_webhook(infra, world)
+    outside.status = 404
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    hook = Delivery.objects.get(alert=alert, channel=DeliveryChannel.WEBHOOK)
+    assert hook.state == DeliveryState.FAILED and hook.attempts == 1
+
+
+def test_an_unreachable_mail_server_is_retried(
+    tasks: None,
+    clock: Clock,
+    outside: Outside,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = build_warning_world()
+    build_infrastructure(world)
+
+    def refuse(*args: Any, **kwargs: Any) -> int:
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    emails = Delivery.objects.filter(alert=alert, channel=DeliveryChannel.EMAIL)
+    assert {d.state for d in emails} == {DeliveryState.RETRYING}
+    assert all("SMTPServerDisconnected" in d.last_error for d in emails)
+
+
+def test_a_webhook_signature_verifies_and_a_tampered_body_does_not(
+    tasks: None,
+    clock: Clock,
+    outside: Outside,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.I4P_WEBHOOK_SECRET = "shared-with-the-council"
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    _broken_webhook(infra, world)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    ((headers, body),) = outside.hooks()
+    header = headers[webhook.HEADER]
+    assert header.startswith("sha256=")
+    assert webhook.verify(body, header, "shared-with-the-council")
+    assert not webhook.verify(body.replace(b"Tamale", b"Yendi"), header, "shared-with-the-council")
+    assert not webhook.verify(body, header, "another-secret")
+    data = json.loads(body)
+    assert data["alert"]["identifier"] == alert.identifier
+    assert data["mechanism"]["name"] == infra.committee.name
+    assert {t["language"] for t in data["alert"]["texts"]} == {"en", "fr", "ar"}
+
+
+def test_updates_and_cancels_go_to_everyone_the_alert_reached(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    clock.advance(minutes=61)  # escalated: the council has it too
+    run_tasks(clock.now)
+    alert.refresh_from_db()
+    reached = {(d.actor_id, d.channel, d.contact_id, d.user_id) for d in alert.deliveries.all()}
+    assert {actor for actor, *_rest in reached} == {infra.committee.pk, infra.council.pk}
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        update = update_alert(alert, by=world.national_analyst, severity=Severity.SEVERE)
+    run_tasks(clock.now)
+    assert update.msg_type == CapMsgType.UPDATE
+    assert {
+        (d.actor_id, d.channel, d.contact_id, d.user_id) for d in update.deliveries.all()
+    } == reached
+    assert {d.state for d in update.deliveries.all()} == {DeliveryState.SENT}
+    assert all(m.subject.startswith("[Alert update]") for m in mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel = cancel_alert(update, by=world.national_analyst, text="The report was false.")
+    run_tasks(clock.now)
+    assert {
+        (d.actor_id, d.channel, d.contact_id, d.user_id) for d in cancel.deliveries.all()
+    } == reached
+    assert "withdrawn" in outside.sms()[-1]["Body"]
+
+
+def test_a_member_sees_unread_alerts_and_marks_them_read(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    chair = logged_in(infra.chair)
+    assert "1 unread alert" in chair.get("/alerts/mine/").content.decode()
+    notice = Delivery.objects.get(alert=alert, user=infra.chair, channel=DeliveryChannel.APP)
+    assert chair.post(f"/alerts/mine/{notice.uuid}/read/").status_code == 302
+    notice.refresh_from_db()
+    assert notice.read_at == clock.now
+    assert "0 unread alerts" in chair.get("/alerts/mine/").content.decode()
+    # Someone else's notice cannot be touched.
+    other = logged_in(infra.secretary)
+    assert other.post(f"/alerts/mine/{notice.uuid}/read/").status_code == 404
