@@ -61,6 +61,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _mount() -> None:
     from i4p.geo.api import router as geo_router
     from i4p.registry.api import router as registry_router
+    from i4p.warning.alerts_api import router as alerts_router
     from i4p.warning.analysis_api import router as analysis_router
     from i4p.warning.api import router as warning_router
     from i4p.warning.cap_api import router as cap_router
@@ -72,6 +73,7 @@ def _mount() -> None:
     api.add_router("/", analysis_router)
     api.add_router("/", cap_router)
     api.add_router("/", responses_router)
+    api.add_router("/", alerts_router)
 
 
 _mount()
