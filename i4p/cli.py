@@ -22,6 +22,18 @@ def _heartbeat_loop(stop: threading.Event, every: float) -> None:
         stop.wait(every)
 
 
+def _alert_sweep_loop(stop: threading.Event, every: float) -> None:
+    """Queue the alert sweep every minute: escalations that are due, alerts whose routing
+    never ran, deliveries whose retry task was lost (each alert also has a task at its time)."""
+    from i4p.warning.channels.tasks import sweep_alerts
+
+    while not stop.wait(every):
+        try:
+            sweep_alerts.enqueue()
+        except Exception as error:  # as for the heartbeat: try again next minute
+            print(f"i4p: could not queue the alert sweep: {error}", file=sys.stderr)
+
+
 def serve(argv: list[str]) -> int:
     """Run the web server (gunicorn) and the task worker side by side until interrupted."""
     import django
@@ -55,6 +67,7 @@ def serve(argv: list[str]) -> int:
     )
     stop = threading.Event()
     threading.Thread(target=_heartbeat_loop, args=(stop, 60.0), daemon=True).start()
+    threading.Thread(target=_alert_sweep_loop, args=(stop, 60.0), daemon=True).start()
 
     def _on_terminate(signum: int, frame: object) -> None:
         # A service manager stops us with SIGTERM: stop both children, never orphan them.

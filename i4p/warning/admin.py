@@ -143,3 +143,48 @@ class GatewayAdmin(AuditedAdmin):
                 raise ValidationError(error.message) from error
             if not new_secret:
                 messages.info(request, f"A secret was generated for this gateway: {shown}")
+
+
+# -- the alert loop: rules, the escalation ladder, who is on call ---------------------------
+
+from i4p.warning.models import AlertRule, EscalationStep, OnCall  # noqa: E402
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(AuditedAdmin):
+    list_display = ("name", "framework", "is_active", "period", "min_observed", "scope")
+    list_filter = ("is_active", "period", "scope", "issue_at_once")
+    filter_horizontal = ("event_types",)
+    fields = (
+        "framework",
+        "name",
+        "is_active",
+        "methods",
+        "event_types",
+        "period",
+        "min_observed",
+        "min_confirmed_public",
+        "scope",
+        "urgency",
+        "severity",
+        "certainty",
+        "issue_at_once",
+    )
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(AuditedAdmin):
+    list_display = ("level", "minutes")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Without a step the documented default of the level applies again.
+        return True
+
+
+@admin.register(OnCall)
+class OnCallAdmin(AuditedAdmin):
+    list_display = ("actor", "user", "starts_at", "ends_at")
+    raw_id_fields = ("actor", "user")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True

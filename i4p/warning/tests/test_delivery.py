@@ -216,3 +216,26 @@ def test_a_member_sees_unread_alerts_and_marks_them_read(
     # Someone else's notice cannot be touched.
     other = logged_in(infra.secretary)
     assert other.post(f"/alerts/mine/{notice.uuid}/read/").status_code == 404
+
+
+def test_the_minute_sweep_escalates_and_resends_when_the_scheduled_tasks_were_lost(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks import default_task_backend
+
+    from i4p.warning.channels.tasks import sweep_alerts
+
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    backend: Any = default_task_backend
+    backend.clear()  # the worker lost every task: deliveries and the escalation timer
+    clock.advance(minutes=61)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_alerts.func()
+    alert.refresh_from_db()
+    assert alert.level == "national"
+    run_tasks(clock.now)
+    assert {d.state for d in alert.deliveries.filter(actor=infra.council)} == {DeliveryState.SENT}
+    # The district's deliveries, stalled for an hour, went out too.
+    assert {d.state for d in alert.deliveries.filter(actor=infra.committee)} == {DeliveryState.SENT}
