@@ -58,7 +58,7 @@ def deliver(delivery_id: str, *, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("alert", "alert__place", "actor", "contact", "user")
             .filter(uuid=delivery_id, state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING])
             .first()
@@ -141,7 +141,9 @@ def may_manage_deliveries(user: Any) -> bool:
 def retry_now(delivery: Delivery, *, by: Any) -> Delivery:
     """Staff send a failed or waiting delivery again, now (attempts start over)."""
     delivery = (
-        Delivery.objects.select_for_update().select_related("alert__place").get(pk=delivery.pk)
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("alert__place")
+        .get(pk=delivery.pk)
     )
     if not scope_of(by, Perm.ISSUE_ALERTS).covers(delivery.alert.place):
         raise NotAllowed("You cannot manage deliveries of this alert.")

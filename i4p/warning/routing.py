@@ -278,7 +278,7 @@ def _set_level(alert: Alert, level: str, *, now: dt.datetime) -> None:
 def route_issued(alert_id: int, *, now: dt.datetime | None = None) -> list[Delivery]:
     """Send a newly issued alert to the lowest level that covers its place."""
     now = now or timezone.now()
-    alert = Alert.objects.select_for_update().select_related("place").get(pk=alert_id)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("place").get(pk=alert_id)
     if alert.state != AlertState.ISSUED or alert.level or alert.msg_type != CapMsgType.ALERT:
         return []  # already routed, or no longer waiting for anyone
     levels = levels_covering(alert.place)
@@ -369,7 +369,12 @@ def _route_safely(route: Any, alert_id: int) -> None:
 def escalate_alert(alert_id: int, *, now: dt.datetime | None = None) -> Alert | None:
     """Alert the next level up when the current one has not acknowledged in time."""
     now = now or timezone.now()
-    alert = Alert.objects.select_for_update().select_related("place").filter(pk=alert_id).first()
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("place")
+        .filter(pk=alert_id)
+        .first()
+    )
     if (
         alert is None
         or alert.state != AlertState.ISSUED

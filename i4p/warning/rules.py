@@ -113,7 +113,9 @@ def scope_for(rule: AlertRule, signal: Signal) -> str:
 def apply_rule(signal: Signal) -> Alert | None:
     """The alert `signal` makes, if a rule applies and no alert about it is open."""
     signal = (
-        Signal.objects.select_for_update().select_related("place", "event_type").get(pk=signal.pk)
+        Signal.objects.select_for_update(of=("self",))
+        .select_related("place", "event_type")
+        .get(pk=signal.pk)
     )
     if signal.state != SignalState.NEW:
         return None
