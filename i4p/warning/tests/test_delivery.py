@@ -239,3 +239,22 @@ def test_the_minute_sweep_escalates_and_resends_when_the_scheduled_tasks_were_lo
     assert {d.state for d in alert.deliveries.filter(actor=infra.council)} == {DeliveryState.SENT}
     # The district's deliveries, stalled for an hour, went out too.
     assert {d.state for d in alert.deliveries.filter(actor=infra.committee)} == {DeliveryState.SENT}
+
+
+def test_the_e_mail_and_the_webhook_carry_the_alerts_cap_xml_valid_against_the_schema(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    from i4p.warning.cap import schema_errors
+
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    _broken_webhook(infra, world)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    name, document, mimetype = mail.outbox[0].attachments[0]
+    assert name == f"{alert.uuid}.cap.xml" and mimetype == "application/cap+xml"
+    xml = document if isinstance(document, bytes) else document.encode()
+    assert schema_errors(xml) == []
+    assert alert.identifier.encode() in xml
+    ((_headers, body),) = outside.hooks()
+    assert schema_errors(json.loads(body)["cap"].encode()) == []
