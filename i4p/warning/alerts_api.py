@@ -232,7 +232,7 @@ def list_alerts(request: HttpRequest, query: Query[AlertQuery]) -> AlertListOut:
     )
 
 
-@router.get("/alerts/{alert_uuid}", auth=anyone, response={200: AlertOut, **ERRORS})
+@router.get("/alerts/{uuid:alert_uuid}", auth=anyone, response={200: AlertOut, **ERRORS})
 def get_alert(request: HttpRequest, alert_uuid: UUID) -> AlertOut:
     """One alert; its timeline and deliveries for staff of its place and its responders."""
     alert = alert_for(request.user, alert_uuid)
@@ -279,7 +279,7 @@ def create_alert(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
 
 
 @router.post(
-    "/alerts/{alert_uuid}/issue", auth=token_or_session, response={200: AlertOut, **ERRORS}
+    "/alerts/{uuid:alert_uuid}/issue", auth=token_or_session, response={200: AlertOut, **ERRORS}
 )
 def issue(request: HttpRequest, alert_uuid: UUID) -> AlertOut:
     """Issue a draft: it is routed to the mechanisms covering its place."""
@@ -289,7 +289,9 @@ def issue(request: HttpRequest, alert_uuid: UUID) -> AlertOut:
 
 
 @router.post(
-    "/alerts/{alert_uuid}/acknowledge", auth=token_or_session, response={200: AlertOut, **ERRORS}
+    "/alerts/{uuid:alert_uuid}/acknowledge",
+    auth=token_or_session,
+    response={200: AlertOut, **ERRORS},
 )
 def acknowledge(request: HttpRequest, alert_uuid: UUID, payload: NoteIn) -> AlertOut:
     """A mechanism the alert reached (or a responder of the place) has it in hand."""
@@ -301,7 +303,7 @@ def acknowledge(request: HttpRequest, alert_uuid: UUID, payload: NoteIn) -> Aler
 
 
 @router.post(
-    "/alerts/{alert_uuid}/close", auth=token_or_session, response={200: AlertOut, **ERRORS}
+    "/alerts/{uuid:alert_uuid}/close", auth=token_or_session, response={200: AlertOut, **ERRORS}
 )
 def close(request: HttpRequest, alert_uuid: UUID, payload: NoteIn) -> AlertOut:
     """The situation is over."""
@@ -313,7 +315,7 @@ def close(request: HttpRequest, alert_uuid: UUID, payload: NoteIn) -> AlertOut:
 
 
 @router.post(
-    "/alerts/{alert_uuid}/cancel", auth=token_or_session, response={200: AlertOut, **ERRORS}
+    "/alerts/{uuid:alert_uuid}/cancel", auth=token_or_session, response={200: AlertOut, **ERRORS}
 )
 def cancel(request: HttpRequest, alert_uuid: UUID, payload: CancelIn) -> AlertOut:
     """Withdraw a live alert: a CAP Cancel goes to everyone it reached (the answer)."""
@@ -325,7 +327,7 @@ def cancel(request: HttpRequest, alert_uuid: UUID, payload: CancelIn) -> AlertOu
 
 
 @router.post(
-    "/alerts/{alert_uuid}/update", auth=token_or_session, response={200: AlertOut, **ERRORS}
+    "/alerts/{uuid:alert_uuid}/update", auth=token_or_session, response={200: AlertOut, **ERRORS}
 )
 def update(request: HttpRequest, alert_uuid: UUID, payload: UpdateIn) -> AlertOut:
     """New facts: a CAP Update replaces the alert for everyone it reached (the answer)."""
