@@ -481,7 +481,23 @@ def update_counts(groups: list[list[Any]]) -> int:
     affected, since = recount(cells)
     if not affected:
         return 0
-    return len(scan(places=affected, since=since).signals)
+    found = scan(places=affected, since=since).signals
+    # Alert rules look at what is happening now: a late report about last year may change
+    # last year's signals, but it does not alert anyone today.
+    from i4p.warning.rules import apply_rules
+
+    apply_rules([signal for signal in found if is_current(signal)])
+    return len(found)
+
+
+# A signal is current while its period ended no longer ago than this.
+CURRENT_DAYS = 2
+
+
+def is_current(signal: Signal, *, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    ended = period_end(signal.period_start, signal.period)
+    return ended >= today - dt.timedelta(days=CURRENT_DAYS - 1)
 
 
 def recount(groups: Iterable[Group]) -> tuple[set[int], dt.date | None]:

@@ -6,9 +6,9 @@ methods (or the rule names none), its event type one of the rule's (or the rule 
 its period the rule's period, and it observed at least `min_observed` reports. The first
 active rule by name that applies makes the alert; one signal makes at most one alert.
 
-No storm: while an alert about the same place and series is live (a draft, issued or
-acknowledged), a new signal there makes no new alert; it is marked as alerted, since that
-alert already covers it.
+No storm: while an alert about the same place is live (a draft, issued or acknowledged), a
+new signal there (of any series: all events, or one type) makes no new alert; it is marked as
+alerted, since that alert already covers the place and an analyst may update it.
 
 Trust: a rule that would make a public alert makes a restricted one unless the signal counts
 at least `min_confirmed_public` confirmed reports (verified, credible, or from a trusted
@@ -64,11 +64,9 @@ def rule_for(signal: Signal) -> AlertRule | None:
 
 
 def live_alert_for(signal: Signal) -> Alert | None:
-    """An alert about the same place and series that is still open."""
+    """An alert about the same place that is still open."""
     return (
-        Alert.objects.filter(
-            place_id=signal.place_id, signal__series=signal.series, state__in=OPEN_STATES
-        )
+        Alert.objects.filter(place_id=signal.place_id, state__in=OPEN_STATES)
         .order_by("-created_at")
         .first()
     )
@@ -150,10 +148,29 @@ def apply_rule(signal: Signal) -> Alert | None:
     return alert
 
 
+def _most_local(signals: list[Signal]) -> list[Signal]:
+    """Leave out a signal that the same alarm at a place inside it explains: a burst in a
+    district is alerted to the district; the levels above hear of it by escalation, not by
+    alerts of their own about the same reports."""
+    kept = []
+    for signal in signals:
+        path = signal.place.path
+        inside = any(
+            other.place_id != signal.place_id
+            and other.place.path.startswith(path)
+            and (other.series, other.method, other.period, other.period_start)
+            == (signal.series, signal.method, signal.period, signal.period_start)
+            for other in signals
+        )
+        if not inside:
+            kept.append(signal)
+    return kept
+
+
 def apply_rules(signals: Iterable[Signal]) -> list[Alert]:
     """The alerts new signals make (each signal in its own transaction)."""
     made = []
-    for signal in signals:
+    for signal in _most_local(list(signals)):
         alert = apply_rule(signal)
         if alert is not None:
             made.append(alert)

@@ -203,7 +203,7 @@ def test_a_burst_in_one_district_alerts_its_committee_then_the_national_council_
             assert secret not in text
 
 
-def test_one_live_alert_per_place_and_series_however_many_signals(
+def test_one_live_alert_per_place_however_many_signals(
     tasks: None, clock: Clock, django_capture_on_commit_callbacks: Any
 ) -> None:
     world = build_warning_world()
