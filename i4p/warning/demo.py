@@ -24,6 +24,7 @@ from i4p.core.audit import record_event
 from i4p.geo.models import CodeScheme, Place, PlaceCode, PlaceKind
 from i4p.registry.demo.data import DEMO_PASSWORD
 from i4p.registry.demo.loader import DemoLogin, DemoSummary
+from i4p.warning import analysis
 from i4p.warning.configuration import save_configuration, set_gateway_secret
 from i4p.warning.frameworks import load_default_framework
 from i4p.warning.intake import (
@@ -35,12 +36,14 @@ from i4p.warning.intake import (
     submit_report,
 )
 from i4p.warning.models import (
+    AlertRule,
     Channel,
     EventType,
     Gateway,
     InboundMessage,
     Indicator,
     IndicatorFramework,
+    Period,
     Report,
     ReportKind,
     Sensitivity,
@@ -390,6 +393,14 @@ def load_warning_demo(summary: DemoSummary, *, progress: Progress | None = None)
     )
     if unread.state != "triage":
         send_to_triage(unread, problem="No event code and no place in the message.")
+    say("Early warning: counts, signals and an alert rule…")
+    AlertRule.objects.get_or_create(
+        framework=framework,
+        name="Unusual number of events in a place (daily)",
+        defaults={"methods": ["c2", "cusum"], "period": Period.DAY, "min_observed": 3},
+    )
+    analysis.rebuild_counts()
+    analysis.scan()
     reports = Report.objects.filter(pk__in=keys)
     result.reports = reports.count()
     result.situations = reports.filter(kind=ReportKind.SITUATION).count()

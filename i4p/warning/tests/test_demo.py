@@ -68,6 +68,18 @@ def _northern_path() -> str:
     return PlaceCode.objects.get(code="GH-NP").place.path
 
 
+def test_the_demo_counts_its_reports_and_has_a_rule_that_drafts_alerts(
+    loaded: DemoSummary,
+) -> None:
+    from i4p.warning.models import AlertRule, Count
+
+    assert Count.objects.filter(place__kind="country").exists()  # every level is counted
+    counted = sum(Count.objects.filter(place__kind="country").values_list("reports", flat=True))
+    assert counted > 0
+    rule = AlertRule.objects.get()
+    assert rule.is_active and not rule.issue_at_once  # drafts, for an analyst to check
+
+
 def test_demo_reporters_are_invented_and_their_identities_sealed(loaded: DemoSummary) -> None:
     reporters = Reporter.objects.exclude(identity=b"")
     assert reporters.count() >= 20
