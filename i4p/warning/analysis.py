@@ -10,10 +10,10 @@ Counting (see docs/analysis.md for the rules in words):
 - situation reports are counted by indicator (the number of values and their sum).
 
 The table is kept up to date cell by cell: every write that changes how a report is counted
-calls `count_on_commit`, which enqueues `update_counts` after the commit; the task recomputes
-the cells of the periods it names from the reports themselves (never +1, so running it twice
-changes nothing) and then scans the series of those places again. `rebuild_counts` recomputes
-the whole table and `scan` the whole history (`i4p analyse`).
+calls `count_on_commit`, which queues `update_counts` with the commit; the task recomputes
+the cells of the periods its reports fall in from the reports themselves (never +1, so running
+it twice changes nothing) and then scans the series of those places again. `rebuild_counts`
+recomputes the whole table and `scan` the whole history (`i4p analyse`).
 
 The scan reads the counts into one matrix per period kind (series x periods, series = place x
 event type, place x all events, place x indicator) and runs the methods of `detection` over
@@ -28,7 +28,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +44,7 @@ from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, WrongState
+from i4p.core.tasks import enqueue_with_commit
 from i4p.geo.models import Place
 from i4p.warning import detection
 from i4p.warning.models import (
@@ -463,21 +463,32 @@ def groups_of(reports: Iterable[Report]) -> set[Group]:
 
 
 def count_on_commit(reports: Iterable[Report], *, before: Iterable[Group] = ()) -> None:
-    """After the commit, recount the cells these reports fall in (and `before`: where they
-    fell before a change of place, type or time), then scan their series again."""
-    groups = sorted(set(before) | groups_of(reports))
-    if groups:
-        payload = [list(group) for group in groups]
-        transaction.on_commit(partial(update_counts.enqueue, groups=payload))
+    """Once the commit is made, recount the cells these reports fall in (and `before`: where
+    they fell before a change of place, type or time), then scan their series again.
+
+    The request only names the reports; the task works out their cells, so a report's
+    intake reads nothing more for the analysis. The task is queued in the same commit (see
+    `enqueue_with_commit`).
+    """
+    ids = sorted({report.pk for report in reports if report.pk is not None})
+    groups = [list(group) for group in sorted(set(before))]
+    if ids or groups:
+        enqueue_with_commit(update_counts, groups=groups, reports=ids)
 
 
 @task()
-def update_counts(groups: list[list[Any]]) -> int:
-    """Recount the cells of these groups from the reports, then scan the affected series.
+def update_counts(groups: list[list[Any]], reports: list[int] | None = None) -> int:
+    """Recount the cells of these groups and of these reports (ids) from the reports, then
+    scan the affected series.
 
     Returns the number of new or changed signals.
     """
-    cells = [(int(place), str(precision), str(day)) for place, precision, day in groups]
+    cells = {(int(place), str(precision), str(day)) for place, precision, day in groups}
+    if reports:
+        chosen = Report.objects.filter(pk__in=reports).only(
+            "place_id", "occurred_at", "time_precision"
+        )
+        cells |= groups_of(chosen)
     affected, since = recount(cells)
     if not affected:
         return 0

@@ -279,6 +279,38 @@ def test_the_counts_kept_up_to_date_report_by_report_equal_a_full_rebuild(
     assert ("Volta", "riots", "day", timezone.localdate(reports[2].occurred_at)) in incremental
 
 
+def test_the_count_task_commits_with_the_report_naming_it_by_id_and_the_worker_counts_it(
+    world: WarningWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from i4p.warning import intake
+
+    counting = DBTaskResult.objects.filter(task_path="i4p.warning.analysis.update_counts")
+    report = submit(world, world.tamale, timezone.now(), phone="+233201234567")
+    # Queued in the database with the report (the default queue): no commit of its own, and a
+    # record id, never the reporter.
+    task = counting.get()
+    assert task.args_kwargs == {"args": [], "kwargs": {"groups": [], "reports": [report.pk]}}
+    assert "233201234567" not in str(task.args_kwargs)
+
+    # A submission that fails after the report row was written leaves neither report nor task.
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(intake, "record_event", broken)
+    with pytest.raises(RuntimeError):
+        submit(world, world.yendi, timezone.now())
+    assert counting.count() == 1
+    assert not Report.objects.filter(place=world.yendi).exists()
+
+    # What the worker does with the task: the cells of that report, at every level.
+    assert analysis.update_counts.call(**task.args_kwargs["kwargs"]) >= 0
+    day = timezone.localdate(report.occurred_at)
+    assert cells()[("Tamale", CLASH, "day", day)][0] == 1
+    assert cells()[("Ghana", CLASH, "day", day)][0] == 1
+
+
 def test_a_recount_run_twice_changes_nothing(world: WarningWorld) -> None:
     report = make_report(world, world.tamale, at(dt.date(2024, 5, 2)), killed=4)
     groups = analysis.groups_of([report])
