@@ -86,8 +86,10 @@ def screenshots() -> Path:
 
 @pytest.fixture(autouse=True)
 def _configuration_of_this_test() -> None:
-    """Each test reads the early-warning configuration of its own database, not one that a
-    previous test's rolled-back transaction left in the process's memory."""
+    """Each test reads the early-warning configuration and the API tokens of its own database,
+    not what a previous test's rolled-back transaction left in the process's memory."""
+    from i4p.accounts.services import forget_tokens
     from i4p.warning import active
 
     active.forget()
+    forget_tokens()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from i4p.accounts.models import STAFF_ROLES, ApiToken, Role, RoleGrant, TokenScope, User
@@ -179,17 +182,56 @@ def revoke_token(token: ApiToken, *, by: Any) -> None:
         record_event(token, "token.revoked", by=by, fields=["revoked_at"])
 
 
-def authenticate_token(plain: str) -> ApiToken | None:
+# A token found is kept by the process that found it for `TOKEN_SECONDS`: a machine client
+# sending hundreds of reports a second then costs one read of its token every two seconds, not
+# one a request. Revoking a token, or deactivating its user, takes effect at once in the process
+# that saves it (the signals below forget every token) and within `TOKEN_SECONDS` in the others.
+TOKEN_SECONDS = 2.0
+token_clock = time.monotonic  # tests move it on
+_tokens: dict[str, tuple[float, ApiToken]] = {}
+_MOST_TOKENS = 10_000
+
+
+def forget_tokens(**_: Any) -> None:
+    """Read every token afresh on its next use."""
+    _tokens.clear()
+
+
+def _token_row(digest: str) -> ApiToken | None:
+    now = token_clock()
+    hit = _tokens.get(digest)
+    if hit is not None and now - hit[0] < TOKEN_SECONDS:
+        return hit[1]
     try:
         token = ApiToken.objects.select_related("user").get(
-            digest=_digest(plain), revoked_at__isnull=True, user__is_active=True
+            digest=digest, revoked_at__isnull=True, user__is_active=True
         )
     except ApiToken.DoesNotExist:
+        _tokens.pop(digest, None)
+        return None  # unknown tokens are never kept: each guess is read from the database
+    if len(_tokens) >= _MOST_TOKENS:
+        _tokens.clear()
+    _tokens[digest] = (now, token)
+    return token
+
+
+def authenticate_token(plain: str) -> ApiToken | None:
+    kept = _token_row(_digest(plain))
+    if kept is None:
         return None
     now = timezone.now()
-    if token.expires_at is not None and token.expires_at <= now:
+    if kept.expires_at is not None and kept.expires_at <= now:
         return None
     # Written at most once a minute, so a busy machine client does not write on every call.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if kept.last_used_at is None or now - kept.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=kept.pk).update(last_used_at=now)
+        kept.last_used_at = now
+    # Each request gets its own copies: nothing one request sets on them reaches another.
+    token = copy.copy(kept)
+    token.user = copy.copy(kept.user)
     return token
+
+
+for _model in (ApiToken, User):
+    post_save.connect(forget_tokens, sender=_model, dispatch_uid=f"tokens-forget-save-{_model}")
+    post_delete.connect(forget_tokens, sender=_model, dispatch_uid=f"tokens-forget-del-{_model}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pyotp
 import pytest
@@ -73,6 +74,49 @@ def test_tokens_are_stored_hashed_and_stop_working_when_revoked() -> None:
     assert authenticate_token(plain) == token
     revoke_token(token, by=user)
     assert authenticate_token(plain) is None
+
+
+def test_a_token_revoked_or_its_user_deactivated_in_another_process_stops_within_seconds(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    from i4p.accounts import services
+
+    clock = [100.0]
+    monkeypatch.setattr(services, "token_clock", lambda: clock[0])
+    user = make_user()
+    token, plain = issue_token(user, by=user, name="sync")
+    assert authenticate_token(plain) == token  # read, and its last use written
+    with django_assert_num_queries(0):
+        assert authenticate_token(plain) == token  # kept: a busy client reads nothing
+    # Another process revokes it: a bare UPDATE, which sends no signal to this process.
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert authenticate_token(plain) == token
+    clock[0] += services.TOKEN_SECONDS
+    assert authenticate_token(plain) is None
+    # The same for a user deactivated elsewhere.
+    other, other_plain = issue_token(user, by=user, name="second")
+    assert authenticate_token(other_plain) == other
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    clock[0] += services.TOKEN_SECONDS
+    assert authenticate_token(other_plain) is None
+
+
+def test_each_request_gets_its_own_copy_of_a_kept_token_and_user() -> None:
+    user = make_user()
+    _token, plain = issue_token(user, by=user, name="sync")
+    first = authenticate_token(plain)
+    assert first is not None
+    first.user.first_name = "changed by one request"
+    second = authenticate_token(plain)
+    assert second is not None and second.user.first_name != "changed by one request"
+
+
+def test_a_forged_token_is_never_kept_and_always_refused() -> None:
+    from i4p.accounts import services
+
+    for _ in range(3):
+        assert authenticate_token("i4p_forged") is None
+    assert not services._tokens
 
 
 def test_an_expired_token_does_not_authenticate() -> None:
