@@ -873,8 +873,9 @@ def _alarms_of(
         confirmed = np.bincount(cells, weights=rows[chosen, 6], minlength=size).reshape(n, columns)
         killed = np.bincount(cells, weights=rows[chosen, 7], minlength=size).reshape(n, columns)
         found: list[Alarm] = []
+        counted = (series[b : b + n] // refs) % 3 != FAMILY_INDICATOR
         for method in settings_.methods:
-            result = detection.detect(observed, method, params)
+            result = detection.detect(observed, method, params, counted)
             hits = np.argwhere(result.alarm[:, report_from:])
             for r, c in hits.tolist():
                 c += report_from

@@ -74,9 +74,34 @@ def test_one_event_in_a_quiet_place_is_not_an_alarm_by_itself() -> None:
 def test_c3_adds_up_three_days_of_rising_counts() -> None:
     series = np.full(40, 2.0) + np.tile([0.0, 1.0], 20)
     series[30:33] = [4, 5, 6]
-    found = ears(series, "C3")
+    found = ears(series, "C3", Parameters(poisson_alpha=0))  # C3 as CDC defines it
     assert found.alarm[0, 32]
     assert found.statistic[0, 32] > 2
+    # 15 events in three days where 7.6 were expected: likely enough (p = 0.011) for a
+    # Poisson law that the default check holds it back; 18 is not (p < 0.001).
+    assert not ears(series, "C3").alarm[0, 32]
+    series[32] = 9
+    assert ears(series, "C3").alarm[0, 32]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sparse_counts_alarm_about_as_rarely_as_the_poisson_check_allows(method: str) -> None:
+    # A district and one event type: 0.2 events on a usual day, as at full national scale.
+    noise = np.vstack([rng.poisson(0.2, 365) for _ in range(400)])
+    unchecked = detect(noise, method, Parameters(poisson_alpha=0)).alarm.mean()
+    checked = detect(noise, method).alarm.mean()
+    assert checked < 0.01 / 2  # alarms need P(count) < 0.01, and at least two events
+    assert checked < unchecked / 2  # EARS about 12 times fewer, EWMA 4, CUSUM 2 (seed 7)
+    # Sums of indicator values are not counts of events: the check leaves those rows alone.
+    values = detect(noise, method, counts_rows=np.zeros(len(noise), dtype=bool)).alarm.mean()
+    assert values == unchecked
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_burst_in_a_sparse_series_still_alarms(method: str) -> None:
+    sparse = rng.poisson(0.2, 120).astype(float)
+    sparse[100] += 6
+    assert detect(sparse, method).alarm[0, 100]
 
 
 def test_parameters_come_from_a_framework_and_unknown_ones_are_refused() -> None:
