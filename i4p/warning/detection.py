@@ -71,7 +71,7 @@ class Parameters:
     guard: int = 2  # periods between the baseline and the period judged (C2, C3, CUSUM, EWMA)
     min_sigma: float = 0.5
     min_observed: float = 2.0
-    poisson_alpha: float = 0.01  # series of counts: 0 turns the Poisson check off
+    poisson_alpha: float = 0.001  # series of counts: 0 turns the Poisson check off
 
     @classmethod
     def from_mapping(cls, values: dict[str, object]) -> Parameters:
