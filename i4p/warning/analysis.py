@@ -793,11 +793,26 @@ def _period_day(index: int, period: str) -> dt.date:
     return to_day(index)
 
 
-def _series_of(counts: Floats, framework: IndicatorFramework) -> tuple[Ints, Ints, Ints, Floats]:
-    """Expand count rows to series rows: (place, family, ref) keys, days, precisions, values.
+@dataclass(frozen=True)
+class _Series:
+    """The count rows laid out as series: each count row may feed several series (its place's
+    "all" series, its type's, its indicator's). `source[i]` is the count row of entry i and
+    `inverse[i]` its series; `order` lists the entries series by series."""
+
+    keys: Ints  # one flat key per series: (place * 3 + family) * refs + ref
+    refs: int
+    source: Ints
+    inverse: Ints
+    order: Ints
+    ordered: Ints  # inverse[order], for finding one block of series by bisection
+
+
+def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
+    """Lay the count rows out as series (place x all, place x type, place x indicator).
 
     Sub-types count towards their type's series unless the framework asks for sub-type series
-    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge."""
+    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge. Only indices
+    are made here, never copies of the rows: at ten million reports the rows are a gigabyte."""
     parent_of = dict(EventType.objects.filter(framework=framework).values_list("pk", "parent_id"))
     types = set(parent_of)
     if not settings_of(framework).sub_types:
@@ -809,6 +824,7 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> tuple[Ints, Int
             "pk", flat=True
         )
     )
+    place = counts[:, 0].astype(np.int64)
     event_type = counts[:, 1].astype(np.int64)
     indicator = counts[:, 2].astype(np.int64)
     incident = indicator == 0
@@ -822,26 +838,33 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> tuple[Ints, Int
     observed = ~incident & np.isin(
         indicator, np.fromiter(indicators, dtype=np.int64, count=len(indicators))
     )
-    parts = []
+    refs = int(max(event_type.max(initial=0), indicator.max(initial=0))) + 1
+    sources, flats = [], []
     for family, chosen, ref in (
-        (FAMILY_ALL, incident, np.zeros(len(counts), dtype=np.int64)),
+        (FAMILY_ALL, incident, None),
         (FAMILY_TYPE, typed, event_type),
         (FAMILY_INDICATOR, observed, indicator),
     ):
-        rows = counts[chosen]
-        key = np.stack(
-            [rows[:, 0].astype(np.int64), np.full(len(rows), family), ref[chosen]], axis=1
-        )
-        parts.append((key, rows))
-    keys = np.concatenate([p[0] for p in parts])
-    rows = np.concatenate([p[1] for p in parts])
-    return keys, rows[:, 4].astype(np.int64), rows[:, 3].astype(np.int64), rows
+        rows = np.nonzero(chosen)[0]
+        flat = (place[rows] * 3 + family) * refs
+        if ref is not None:
+            flat += ref[rows]
+        sources.append(rows)
+        flats.append(flat)
+    source = np.concatenate(sources)
+    keys, inverse = np.unique(np.concatenate(flats), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    return _Series(
+        keys=keys, refs=refs, source=source, inverse=inverse, order=order, ordered=inverse[order]
+    )
 
 
 def _alarms_of(
-    keys: Ints,
+    counts: Floats,
+    layout: _Series,
+    allowed: Ints,
     index: Ints,
-    rows: Floats,
     *,
     period: str,
     first: int,
@@ -850,30 +873,29 @@ def _alarms_of(
     settings_: AnalysisSettings,
     block: int,
 ) -> Iterator[tuple[list[Alarm], int]]:
-    """Run every method over the series matrix, `block` series at a time."""
+    """Run every method over the series matrix, `block` series at a time. `allowed`: the
+    count rows this period takes; `index`: each count row's period number."""
     params = settings_.by_period[period]
-    column = index - first
-    measure = rows[:, 7] if settings_.measure == "killed" else rows[:, 5]
-    # Indicators are judged on the sum of their values.
-    measure = np.where(keys[:, 1] == FAMILY_INDICATOR, rows[:, 10], measure)
-    refs = int(keys[:, 2].max()) + 1 if len(keys) else 1
-    flat = (keys[:, 0] * 3 + keys[:, 1]) * refs + keys[:, 2]
-    series, inverse = np.unique(flat, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    order = np.argsort(inverse, kind="stable")
-    sorted_series = inverse[order]
+    measure_column = 7 if settings_.measure == "killed" else 5
+    series, refs = layout.keys, layout.refs
     for b in range(0, len(series), block):
-        lo, hi = np.searchsorted(sorted_series, [b, b + block])
-        chosen = order[lo:hi]
+        lo, hi = np.searchsorted(layout.ordered, [b, b + block])
+        entries = layout.order[lo:hi]
+        rows = layout.source[entries]
+        kept = allowed[rows]
+        entries, rows = entries[kept], rows[kept]
         n = min(block, len(series) - b)
-        local = inverse[chosen] - b
-        cells = local * columns + column[chosen]
+        local = layout.inverse[entries] - b
+        family = (series[b : b + n] // refs) % 3
+        counted = family != FAMILY_INDICATOR
+        # Indicators are judged on the sum of their values.
+        measure = np.where(counted[local], counts[rows, measure_column], counts[rows, 10])
+        cells = local * columns + (index[rows] - first)
         size = n * columns
-        observed = np.bincount(cells, weights=measure[chosen], minlength=size).reshape(n, columns)
-        confirmed = np.bincount(cells, weights=rows[chosen, 6], minlength=size).reshape(n, columns)
-        killed = np.bincount(cells, weights=rows[chosen, 7], minlength=size).reshape(n, columns)
+        observed = np.bincount(cells, weights=measure, minlength=size).reshape(n, columns)
+        confirmed = np.bincount(cells, weights=counts[rows, 6], minlength=size).reshape(n, columns)
+        killed = np.bincount(cells, weights=counts[rows, 7], minlength=size).reshape(n, columns)
         found: list[Alarm] = []
-        counted = (series[b : b + n] // refs) % 3 != FAMILY_INDICATOR
         for method in settings_.methods:
             result = detection.detect(observed, method, params, counted)
             hits = np.argwhere(result.alarm[:, report_from:])
@@ -917,15 +939,16 @@ def detect_alarms(
     total_series = total_cells = 0
     if not len(counts):
         return alarms, 0, 0
-    keys, days, precision, rows = _series_of(counts, framework)
+    layout = _series_of(counts, framework)
+    days = counts[:, 4].astype(np.int64)
+    precision = counts[:, 3].astype(np.int64)
     end_day = day_number(until)
     for period in settings_.periods:
-        longest = PRECISION_CODE[period]
-        chosen = (precision <= longest) & (days <= end_day)
-        if not chosen.any():
+        allowed = (precision <= PRECISION_CODE[period]) & (days <= end_day)
+        if not allowed.any():
             continue
-        index = _period_index(days[chosen], period)
-        first = int(index.min())
+        index = _period_index(days, period)
+        first = int(index[allowed].min())
         last = int(_period_index(np.array([end_day]), period)[0])
         columns = last - first + 1
         report_from = 0
@@ -933,9 +956,10 @@ def detect_alarms(
             begin = int(_period_index(np.array([day_number(since)]), period)[0])
             report_from = max(0, begin - first)
         for found, n in _alarms_of(
-            keys[chosen],
+            counts,
+            layout,
+            allowed,
             index,
-            rows[chosen],
             period=period,
             first=first,
             columns=columns,
