@@ -695,21 +695,34 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
 READ_WIDTH = 11
 
 
+_COUNT_COLUMNS = (
+    # (SQL, PostgreSQL binary type): what `read_counts` reads, in `READ_WIDTH` order
+    ("place_id::int8", ">i8"),
+    ("COALESCE(event_type_id, 0)::int8", ">i8"),
+    ("COALESCE(indicator_id, 0)::int8", ">i8"),
+    (
+        "(CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 "
+        "ELSE 0 END)::int4",
+        ">i4",
+    ),
+    ("{day}", ">i4"),
+    ("reports::int4", ">i4"),
+    ("confirmed::int4", ">i4"),
+    ("killed::int4", ">i4"),
+    ("injured::int4", ">i4"),
+    ("displaced::int4", ">i4"),
+    ("COALESCE(value_sum, 0)::float8", ">f8"),
+)
+
+
 def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
     """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
-    table = Count._meta.db_table
-    precision = (
-        "CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 ELSE 0 END"
-    )
     if connection.vendor == "postgresql":
-        day = "(\"day\" - DATE '1970-01-01')"
+        day = "(\"day\" - DATE '1970-01-01')::int4"
     else:
         day = 'CAST(julianday("day") - 2440587.5 AS INTEGER)'
-    sql = (
-        f"SELECT place_id, COALESCE(event_type_id, 0), COALESCE(indicator_id, 0), {precision}, "  # noqa: S608
-        f"{day}, reports, confirmed, killed, injured, displaced, COALESCE(value_sum, 0) "
-        f"FROM {table} WHERE \"precision\" <> 'year'"
-    )
+    columns = ", ".join(sql.format(day=day) for sql, _kind in _COUNT_COLUMNS)
+    sql = f"SELECT {columns} FROM {Count._meta.db_table} WHERE \"precision\" <> 'year'"  # noqa: S608
     params: list[Any] = []
     ids = None if place_ids is None else sorted(set(place_ids))
     if ids is not None:
@@ -723,19 +736,41 @@ def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
     return np.concatenate(blocks) if blocks else np.zeros((0, READ_WIDTH))
 
 
+# PostgreSQL's binary COPY: a 19-byte header, then per row a 16-bit field count and, per
+# field, a 32-bit length and the value (big-endian); a 16-bit -1 ends it.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
+_COPY_ROW = np.dtype(
+    [("fields", ">i2")]
+    + [
+        item
+        for n, (_sql, kind) in enumerate(_COUNT_COLUMNS)
+        for item in ((f"length{n}", ">i4"), (f"value{n}", kind))
+    ]
+)
+
+
 def _copy_counts(sql: str) -> Floats:
-    """PostgreSQL: the rows as COPY text, parsed by numpy in one pass (no Python row objects)."""
+    """PostgreSQL: the rows as binary COPY, read by numpy as fixed-width records (no Python
+    row objects, no text to parse: every column is a fixed-width number, none is NULL)."""
     chunks: list[bytes] = []
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT text, DELIMITER ' ')") as copy,
+        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)") as copy,
     ):
         for data in copy:
             chunks.append(bytes(data))
-    text = b"".join(chunks).decode("ascii")
-    if not text.strip():
-        return np.zeros((0, READ_WIDTH))
-    return np.fromstring(text, dtype=np.float64, sep=" ").reshape(-1, READ_WIDTH)
+    raw = b"".join(chunks)
+    if not raw.startswith(_COPY_HEADER):
+        raise RuntimeError("PostgreSQL sent an unexpected COPY header.")
+    extension = int.from_bytes(raw[15:19], "big")
+    body = memoryview(raw)[19 + extension : len(raw) - 2]
+    records = np.frombuffer(body, dtype=_COPY_ROW)
+    if len(records) and (records["fields"] != READ_WIDTH).any():
+        raise RuntimeError("PostgreSQL sent rows of another width.")
+    matrix = np.empty((len(records), READ_WIDTH))
+    for n in range(READ_WIDTH):
+        matrix[:, n] = records[f"value{n}"]
+    return matrix
 
 
 # -- the scan --------------------------------------------------------------------------------
