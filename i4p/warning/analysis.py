@@ -696,29 +696,30 @@ READ_WIDTH = 11
 
 
 _COUNT_COLUMNS = (
-    # (SQL, PostgreSQL binary type): what `read_counts` reads, in `READ_WIDTH` order
-    ("place_id::int8", ">i8"),
-    ("COALESCE(event_type_id, 0)::int8", ">i8"),
-    ("COALESCE(indicator_id, 0)::int8", ">i8"),
+    # (SQL for PostgreSQL and SQLite, PostgreSQL binary type): what `read_counts` reads, in
+    # `READ_WIDTH` order; the casts fix each column's width for the binary COPY
+    ("CAST(place_id AS BIGINT)", ">i8"),
+    ("CAST(COALESCE(event_type_id, 0) AS BIGINT)", ">i8"),
+    ("CAST(COALESCE(indicator_id, 0) AS BIGINT)", ">i8"),
     (
-        "(CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 "
-        "ELSE 0 END)::int4",
+        "CAST(CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 "
+        "ELSE 0 END AS INTEGER)",
         ">i4",
     ),
     ("{day}", ">i4"),
-    ("reports::int4", ">i4"),
-    ("confirmed::int4", ">i4"),
-    ("killed::int4", ">i4"),
-    ("injured::int4", ">i4"),
-    ("displaced::int4", ">i4"),
-    ("COALESCE(value_sum, 0)::float8", ">f8"),
+    ("CAST(reports AS INTEGER)", ">i4"),
+    ("CAST(confirmed AS INTEGER)", ">i4"),
+    ("CAST(killed AS INTEGER)", ">i4"),
+    ("CAST(injured AS INTEGER)", ">i4"),
+    ("CAST(displaced AS INTEGER)", ">i4"),
+    ("CAST(COALESCE(value_sum, 0) AS DOUBLE PRECISION)", ">f8"),
 )
 
 
 def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
     """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
     if connection.vendor == "postgresql":
-        day = "(\"day\" - DATE '1970-01-01')::int4"
+        day = "CAST(\"day\" - DATE '1970-01-01' AS INTEGER)"
     else:
         day = 'CAST(julianday("day") - 2440587.5 AS INTEGER)'
     columns = ", ".join(sql.format(day=day) for sql, _kind in _COUNT_COLUMNS)
