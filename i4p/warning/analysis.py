@@ -899,7 +899,7 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
 def _alarms_of(
     counts: Floats,
     layout: _Series,
-    allowed: Ints,
+    allowed: npt.NDArray[np.bool_],
     index: Ints,
     *,
     period: str,
