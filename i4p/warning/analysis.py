@@ -10,8 +10,9 @@ Counting (see docs/analysis.md for the rules in words):
 - situation reports are counted by indicator (the number of values and their sum).
 
 The table is kept up to date cell by cell: every write that changes how a report is counted
-calls `count_on_commit`, which queues `update_counts` with the commit; the task recomputes
-the cells of the periods its reports fall in from the reports themselves (never +1, so running
+calls `count_on_commit`, which writes a `CountRequest` in the same commit and queues
+`update_counts` unless one waits already; the task takes every waiting request and recomputes
+the cells of the periods their reports fall in from the reports themselves (never +1, so running
 it twice changes nothing) and then scans the series of those places again. `rebuild_counts`
 recomputes the whole table and `scan` the whole history (`i4p analyse`).
 
@@ -44,11 +45,12 @@ from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, WrongState
-from i4p.core.tasks import enqueue_with_commit
+from i4p.core.tasks import enqueue_with_commit, queued_in_database
 from i4p.geo.models import Place
 from i4p.warning import detection
 from i4p.warning.models import (
     Count,
+    CountRequest,
     EventType,
     Indicator,
     IndicatorFramework,
@@ -466,28 +468,87 @@ def count_on_commit(reports: Iterable[Report], *, before: Iterable[Group] = ()) 
     """Once the commit is made, recount the cells these reports fall in (and `before`: where
     they fell before a change of place, type or time), then scan their series again.
 
-    The request only names the reports; the task works out their cells, so a report's
-    intake reads nothing more for the analysis. The task is queued in the same commit (see
-    `enqueue_with_commit`).
+    The request only names the reports (a `CountRequest` row each, in the same commit); the
+    count task works out their cells. One task is queued unless one is already waiting: it
+    will take these requests with the others.
     """
     ids = sorted({report.pk for report in reports if report.pk is not None})
     groups = [list(group) for group in sorted(set(before))]
-    if ids or groups:
-        enqueue_with_commit(update_counts, groups=groups, reports=ids)
+    requests = [CountRequest(report_id=pk) for pk in ids]
+    if groups:
+        requests.append(CountRequest(groups=groups))
+    if not requests:
+        return
+    CountRequest.objects.bulk_create(requests)
+    if not _count_task_waiting():
+        enqueue_with_commit(update_counts)
+
+
+def _count_task_waiting() -> bool:
+    """Whether a count task sits in the database queue, not yet started. (A request that
+    commits just as that task starts waits for the next one, or the minute sweep.)"""
+    if not queued_in_database(update_counts):
+        return False
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=update_counts.module_path, status=TaskResultStatus.READY
+    ).exists()
+
+
+# Requests one count task takes at most; more waiting → it queues the next task.
+COUNT_BATCH = 5000
+
+
+def _take_requests() -> tuple[set[int], set[Group], bool]:
+    """Remove up to `COUNT_BATCH` waiting requests; their report ids, their cells, and
+    whether more are waiting."""
+    with transaction.atomic():
+        waiting = CountRequest.objects.order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True)
+        taken = list(waiting[: COUNT_BATCH + 1])
+        more = len(taken) > COUNT_BATCH
+        taken = taken[:COUNT_BATCH]
+        CountRequest.objects.filter(pk__in=[request.pk for request in taken]).delete()
+    ids = {request.report_id for request in taken if request.report_id is not None}
+    cells = {
+        (int(place), str(precision), str(day))
+        for request in taken
+        for place, precision, day in request.groups
+    }
+    return ids, cells, more
 
 
 @task()
-def update_counts(groups: list[list[Any]], reports: list[int] | None = None) -> int:
-    """Recount the cells of these groups and of these reports (ids) from the reports, then
-    scan the affected series.
+def update_counts(groups: list[list[Any]] | None = None, reports: list[int] | None = None) -> int:
+    """Take every waiting `CountRequest` (and these groups and report ids, from tasks queued
+    before requests existed), recount their cells from the reports, scan the affected series
+    and apply the alert rules to what is current.
 
     Returns the number of new or changed signals.
     """
-    cells = {(int(place), str(precision), str(day)) for place, precision, day in groups}
-    if reports:
-        chosen = Report.objects.filter(pk__in=reports).only(
-            "place_id", "occurred_at", "time_precision"
-        )
+    ids, cells, more = _take_requests()
+    ids |= set(reports or ())
+    cells |= {(int(place), str(precision), str(day)) for place, precision, day in groups or ()}
+    try:
+        found = _count_and_scan(ids, set(cells))
+    except Exception:
+        # Put the work back: the requests are the only record that these cells are stale.
+        back = [CountRequest(report_id=pk) for pk in sorted(ids)]
+        if cells:
+            back.append(CountRequest(groups=[list(cell) for cell in sorted(cells)]))
+        CountRequest.objects.bulk_create(back)
+        raise
+    if more:
+        enqueue_with_commit(update_counts)
+    return found
+
+
+def _count_and_scan(ids: set[int], cells: set[Group]) -> int:
+    if ids:
+        chosen = Report.objects.filter(pk__in=ids).only("place_id", "occurred_at", "time_precision")
         cells |= groups_of(chosen)
     affected, since = recount(cells)
     if not affected:
@@ -499,6 +560,14 @@ def update_counts(groups: list[list[Any]], reports: list[int] | None = None) -> 
 
     apply_rules([signal for signal in found if is_current(signal)])
     return len(found)
+
+
+def count_waiting() -> int:
+    """Queue the count task when requests wait and no task does (run by the minute sweep)."""
+    waiting = CountRequest.objects.count()
+    if waiting and not _count_task_waiting():
+        update_counts.enqueue()
+    return waiting
 
 
 # A signal is current while its period ended no longer ago than this.

@@ -32,10 +32,13 @@ def escalate_at_due_time(alert_id: str) -> str:
 
 @task()
 def sweep_alerts() -> str:
-    """Every minute from `i4p serve`: escalations due, unrouted alerts, stalled deliveries."""
+    """Every minute from `i4p serve`: escalations due, unrouted alerts, stalled deliveries,
+    and count requests that no count task is waiting for."""
+    from i4p.warning.analysis import count_waiting
     from i4p.warning.routing import escalate_due
 
-    return f"{len(escalate_due())} escalated"
+    waiting = count_waiting()
+    return f"{len(escalate_due())} escalated; {waiting} count requests waiting"
 
 
 def enqueue_escalation(alert_id: str, *, at: dt.datetime) -> None:

@@ -23,6 +23,20 @@ class Period(models.TextChoices):
     YEAR = "year", _("Year")
 
 
+class CountRequest(models.Model):
+    """Work waiting for the count task: a report to count (again), or the cells where reports
+    were counted before a change (`groups`). Written in the commit that changes the reports;
+    the task takes every waiting request at once, so a busy intake costs one recount and one
+    scan per batch, not per report. Ids and cells only, never a person."""
+
+    report_id = models.BigIntegerField(null=True, blank=True)
+    groups = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"count request {self.pk}"
+
+
 class Count(models.Model):
     """Reports about one place (or a place inside it) of one event type or indicator, in one
     period of the reports' own precision: the table analysis reads, kept up to date as

@@ -23,6 +23,7 @@ from i4p.warning.intake import Draft, Identity, submit_report
 from i4p.warning.models import (
     Channel,
     Count,
+    CountRequest,
     EventType,
     Indicator,
     Observation,
@@ -279,7 +280,7 @@ def test_the_counts_kept_up_to_date_report_by_report_equal_a_full_rebuild(
     assert ("Volta", "riots", "day", timezone.localdate(reports[2].occurred_at)) in incremental
 
 
-def test_the_count_task_commits_with_the_report_naming_it_by_id_and_the_worker_counts_it(
+def test_the_count_requests_commit_with_the_reports_and_one_task_counts_them_all(
     world: WarningWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django_tasks_db.models import DBTaskResult
@@ -288,27 +289,56 @@ def test_the_count_task_commits_with_the_report_naming_it_by_id_and_the_worker_c
 
     counting = DBTaskResult.objects.filter(task_path="i4p.warning.analysis.update_counts")
     report = submit(world, world.tamale, timezone.now(), phone="+233201234567")
-    # Queued in the database with the report (the default queue): no commit of its own, and a
-    # record id, never the reporter.
-    task = counting.get()
-    assert task.args_kwargs == {"args": [], "kwargs": {"groups": [], "reports": [report.pk]}}
-    assert "233201234567" not in str(task.args_kwargs)
+    # Queued in the database with the report (the default queue): no commit of its own. The
+    # request names the report by id, never the reporter.
+    assert counting.count() == 1
+    assert list(CountRequest.objects.values_list("report_id", "groups")) == [(report.pk, [])]
+    # A second report while the task waits: its request joins the same task.
+    second = submit(world, world.tamale, timezone.now())
+    assert counting.count() == 1 and CountRequest.objects.count() == 2
 
-    # A submission that fails after the report row was written leaves neither report nor task.
+    # A submission that fails after the report row was written leaves neither report nor
+    # request.
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(intake, "record_event", broken)
     with pytest.raises(RuntimeError):
         submit(world, world.yendi, timezone.now())
-    assert counting.count() == 1
+    assert CountRequest.objects.count() == 2
     assert not Report.objects.filter(place=world.yendi).exists()
 
-    # What the worker does with the task: the cells of that report, at every level.
-    assert analysis.update_counts.call(**task.args_kwargs["kwargs"]) >= 0
+    # What the worker does with the task: takes both requests, counts both reports at every
+    # level, and leaves nothing waiting.
+    assert analysis.update_counts.call() >= 0
     day = timezone.localdate(report.occurred_at)
-    assert cells()[("Tamale", CLASH, "day", day)][0] == 1
-    assert cells()[("Ghana", CLASH, "day", day)][0] == 1
+    assert timezone.localdate(second.occurred_at) == day
+    assert cells()[("Tamale", CLASH, "day", day)][0] == 2
+    assert cells()[("Ghana", CLASH, "day", day)][0] == 2
+    assert not CountRequest.objects.exists()
+
+
+def test_a_count_task_that_fails_puts_its_requests_back_and_the_sweep_queues_a_new_one(
+    world: WarningWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    report = submit(world, world.tamale, timezone.now())
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(analysis, "recount", broken)
+    with pytest.raises(RuntimeError):
+        analysis.update_counts.call()
+    assert list(CountRequest.objects.values_list("report_id", flat=True)) == [report.pk]
+    monkeypatch.undo()
+    DBTaskResult.objects.all().delete()  # the queued task was lost with the worker, say
+    assert analysis.count_waiting() == 1
+    assert DBTaskResult.objects.filter(task_path="i4p.warning.analysis.update_counts").exists()
+    analysis.update_counts.call()
+    assert not CountRequest.objects.exists()
+    assert cells()[("Tamale", CLASH, "day", timezone.localdate(report.occurred_at))][0] == 1
 
 
 def test_a_recount_run_twice_changes_nothing(world: WarningWorld) -> None:
