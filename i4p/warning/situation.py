@@ -438,10 +438,8 @@ def edit_situation_report(
     return report
 
 
-@transaction.atomic
-def refresh_situation_report(report: SituationReport, *, by: Any) -> SituationReport:
-    """Read the data again (new reports arrived); the analyst's words stay."""
-    report = _editable(report, by)
+def _read_figures_again(report: SituationReport, by: Any) -> None:
+    """The figures from the data as it is now; the analyst's notes stay."""
     figures = compute_figures(
         report.place,
         by=by,
@@ -451,6 +449,13 @@ def refresh_situation_report(report: SituationReport, *, by: Any) -> SituationRe
     )
     figures["notes"] = report.figures.get("notes") or dict.fromkeys(SECTIONS, "")
     report.figures = figures
+
+
+@transaction.atomic
+def refresh_situation_report(report: SituationReport, *, by: Any) -> SituationReport:
+    """Read the data again (new reports arrived); the analyst's words stay."""
+    report = _editable(report, by)
+    _read_figures_again(report, by)
     report.save(update_fields=["figures", "updated_at"])
     record_event(report, "situation_report.refreshed", by=by, fields=["figures"])
     return report
@@ -460,15 +465,7 @@ def refresh_situation_report(report: SituationReport, *, by: Any) -> SituationRe
 def publish_situation_report(report: SituationReport, *, by: Any) -> SituationReport:
     """Freeze it: the figures are read one last time and never change afterwards."""
     report = _editable(report, by)
-    figures = compute_figures(
-        report.place,
-        by=by,
-        starts_on=report.starts_on,
-        ends_on=report.ends_on,
-        language=report.language,
-    )
-    figures["notes"] = report.figures.get("notes") or dict.fromkeys(SECTIONS, "")
-    report.figures = figures
+    _read_figures_again(report, by)
     report.state = SituationReportState.PUBLISHED
     report.published_at = timezone.now()
     report.save(update_fields=["figures", "state", "published_at", "updated_at"])
