@@ -89,7 +89,7 @@ def _configuration_of_this_test() -> None:
     """Each test reads the early-warning configuration and the API tokens of its own database,
     not what a previous test's rolled-back transaction left in the process's memory."""
     from i4p.accounts.services import forget_tokens
-    from i4p.warning import active
+    from i4p.core import kept
 
-    active.forget()
+    kept.forget_all()
     forget_tokens()

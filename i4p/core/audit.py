@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 
 from i4p.core.models import AuditEvent
+from i4p.core.rows import insert
 
 
 def record_event(
@@ -21,13 +22,15 @@ def record_event(
     """Append one audit row. `fields` are names only: values may be sensitive."""
     user = by if getattr(by, "pk", None) is not None else None
     label = getattr(by, "username", "") if user is not None else ""
-    return AuditEvent.objects.create(
-        by=user,
-        by_label=label,
-        action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_uuid=getattr(target, "uuid", None),
-        target_label=str(target)[:300] if target is not None else "",
-        fields=sorted(set(fields)),
-        note=note,
+    return insert(
+        AuditEvent(
+            by=user,
+            by_label=label,
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_uuid=getattr(target, "uuid", None),
+            target_label=str(target)[:300] if target is not None else "",
+            fields=sorted(set(fields)),
+            note=note,
+        )
     )

@@ -45,6 +45,7 @@ from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, WrongState
+from i4p.core.rows import insert
 from i4p.core.tasks import enqueue_with_commit, queued_in_database
 from i4p.geo.models import Place
 from i4p.warning import detection
@@ -479,7 +480,10 @@ def count_on_commit(reports: Iterable[Report], *, before: Iterable[Group] = ()) 
         requests.append(CountRequest(groups=groups))
     if not requests:
         return
-    CountRequest.objects.bulk_create(requests)
+    if len(requests) == 1:
+        insert(requests[0])  # a report's request: the statement is built once
+    else:
+        CountRequest.objects.bulk_create(requests)
     if not _count_task_waiting():
         enqueue_with_commit(update_counts)
 
@@ -492,9 +496,14 @@ def _count_task_waiting() -> bool:
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(
-        task_path=update_counts.module_path, status=TaskResultStatus.READY
-    ).exists()
+    # Asked on every report: one plain statement, not a query built each time.
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE task_path = %s AND status = %s LIMIT 1",  # noqa: S608
+            [update_counts.module_path, TaskResultStatus.READY],
+        )
+        return cursor.fetchone() is not None
 
 
 # Requests one count task takes at most; more waiting → it queues the next task.

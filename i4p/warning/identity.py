@@ -26,10 +26,16 @@ from django.core.exceptions import ImproperlyConfigured
 IDENTITY_FIELDS = ("phone", "name", "email", "device")
 
 
+# Key files read by this process: like keys from the environment, they change with a restart.
+_key_files: dict[Path, list[str]] = {}
+
+
 def _generated_keys(filename: str, make: Any) -> list[str]:
     """Demo keys: kept in a file of their own (mode 0600), not in the database."""
     directory = Path(settings.I4P_SECRETS_DIR)
     path = directory / filename
+    if path in _key_files:
+        return list(_key_files[path])
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         draft = directory / f".{filename}.{os.getpid()}"
@@ -42,7 +48,9 @@ def _generated_keys(filename: str, make: Any) -> list[str]:
             pass
         finally:
             draft.unlink()
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    keys = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    _key_files[path] = keys
+    return list(keys)
 
 
 def identity_keys() -> list[str]:

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import scope_of
 from i4p.core.errors import Invalid, NotAllowed, NotFound
+from i4p.core.kept import Kept
 from i4p.core.models import AuditEvent
 from i4p.geo.models import Place
 from i4p.warning.models import (
@@ -118,11 +119,15 @@ def filtered_reports(user: Any, filters: ReportFilters) -> QuerySet[Report]:
     )
 
 
+# Places named by requests, kept per process: a client sending many reports names the same few.
+_places_by_uuid: Kept[Place | None] = Kept("places by uuid", changed_by=(Place,), copies=True)
+
+
 def place_named(place_uuid: uuid.UUID | None, field: str) -> Place | None:
     """The place a request names by UUID; an unknown one is an error, not "anywhere"."""
     if place_uuid is None:
         return None
-    place = Place.objects.filter(uuid=place_uuid).first()
+    place = _places_by_uuid.read(place_uuid, lambda: Place.objects.filter(uuid=place_uuid).first())
     if place is None:
         raise Invalid("No place has this id.", fields={field: ["Unknown place."]})
     return place

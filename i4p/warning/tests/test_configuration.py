@@ -107,9 +107,9 @@ def test_a_new_framework_version_takes_new_reports_and_old_reports_keep_theirs()
 def test_a_question_added_in_another_process_is_asked_within_the_configuration_lifetime(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Each process keeps the framework and its questions a moment (`active.SECONDS`): a change
+    """Each process keeps the framework and its questions a moment (`kept.SECONDS`): a change
     saved elsewhere, which sends this process no signal, is asked once that moment is over."""
-    from i4p.warning import active
+    from i4p.core import kept
 
     world = build_warning_world()
     first, _ = submit_report(
@@ -137,8 +137,8 @@ def test_a_question_added_in_another_process_is_asked_within_the_configuration_l
         payload={},
     )
     assert second.answers == {}  # still the configuration read a moment ago
-    later = active.clock() + active.SECONDS
-    monkeypatch.setattr(active, "clock", lambda: later)
+    later = kept.clock() + kept.SECONDS
+    monkeypatch.setattr(kept, "clock", lambda: later)
     with pytest.raises(Invalid) as refused:
         submit_report(
             Draft(description="Market closed.", place=world.tamale),
