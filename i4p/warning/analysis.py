@@ -29,14 +29,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -45,7 +45,6 @@ from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, WrongState
-from i4p.core.rows import insert
 from i4p.core.tasks import enqueue_with_commit, queued_in_database
 from i4p.geo.models import Place
 from i4p.warning import detection
@@ -480,30 +479,57 @@ def count_on_commit(reports: Iterable[Report], *, before: Iterable[Group] = ()) 
         requests.append(CountRequest(groups=groups))
     if not requests:
         return
-    if len(requests) == 1:
-        insert(requests[0])  # a report's request: the statement is built once
-    else:
-        CountRequest.objects.bulk_create(requests)
-    if not _count_task_waiting():
+    if not _request_and_ask(requests):
         enqueue_with_commit(update_counts)
 
 
+def _request_and_ask(requests: list[CountRequest]) -> bool:
+    """Write the requests; return whether a count task sits in the database queue, not yet
+    started. (A request that commits just as that task starts waits for the next one, or the
+    minute sweep.) Every report asks, so the last request is written and the question asked
+    in one plain statement: one round trip to the database, no query built each time."""
+    if not queued_in_database(update_counts):
+        CountRequest.objects.bulk_create(requests)
+        return False
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    *first, last = requests
+    if first:
+        CountRequest.objects.bulk_create(first)
+    quote = connection.ops.quote_name
+    meta = CountRequest._meta
+    groups, created_at = (
+        cast("Field[Any, Any]", meta.get_field(n)) for n in ("groups", "created_at")
+    )
+    values = [
+        last.report_id,
+        groups.get_db_prep_save(last.groups, connection),
+        created_at.get_db_prep_save(timezone.now(), connection),
+        update_counts.module_path,
+        TaskResultStatus.READY,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(CountRequest._meta.db_table)} (report_id, groups, created_at) "  # noqa: S608
+            f"VALUES (%s, %s, %s) RETURNING EXISTS (SELECT 1 FROM "
+            f"{quote(DBTaskResult._meta.db_table)} WHERE task_path = %s AND status = %s)",
+            values,
+        )
+        row = cursor.fetchone()
+    return bool(row[0])
+
+
 def _count_task_waiting() -> bool:
-    """Whether a count task sits in the database queue, not yet started. (A request that
-    commits just as that task starts waits for the next one, or the minute sweep.)"""
+    """Whether a count task sits in the database queue, not yet started."""
     if not queued_in_database(update_counts):
         return False
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    # Asked on every report: one plain statement, not a query built each time.
-    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {table} WHERE task_path = %s AND status = %s LIMIT 1",  # noqa: S608
-            [update_counts.module_path, TaskResultStatus.READY],
-        )
-        return cursor.fetchone() is not None
+    return DBTaskResult.objects.filter(
+        task_path=update_counts.module_path, status=TaskResultStatus.READY
+    ).exists()
 
 
 # Requests one count task takes at most; more waiting → it queues the next task.
