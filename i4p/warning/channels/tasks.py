@@ -1,5 +1,5 @@
-"""Background work of the alert loop: each delivery, each escalation at its due time, and the
-minute sweep the worker runs. Tasks get ids only."""
+"""Background work of the alert loop: the deliveries routing makes, each retry, each
+escalation at its due time, and the minute sweep the worker runs. Tasks get ids only."""
 
 from __future__ import annotations
 
@@ -11,10 +11,19 @@ from django_tasks import task
 
 @task()
 def deliver_alert(delivery_id: str) -> str:
-    """One attempt at one delivery (by its public id)."""
+    """One attempt at one delivery (by its public id): a retry, or staff's "retry now"."""
     from i4p.warning.delivery import deliver
 
     return deliver(delivery_id)
+
+
+@task()
+def deliver_alerts(delivery_ids: list[str]) -> str:
+    """One attempt at each of these deliveries (all those routing made for an alert, or the
+    stalled ones the sweep found), each with its own result and its own retries."""
+    from i4p.warning.delivery import deliver_each
+
+    return deliver_each(delivery_ids)
 
 
 @task()
