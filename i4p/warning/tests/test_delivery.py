@@ -182,12 +182,11 @@ def test_a_delivery_that_cannot_be_recorded_holds_back_no_other_and_the_sweep_se
 ) -> None:
     from django.db import DatabaseError
 
-    from i4p.warning import delivery as delivery_module
+    from i4p.core.audit import record_event as record
     from i4p.warning.channels.tasks import sweep_alerts
 
     world = build_warning_world()
     infra = build_infrastructure(world)
-    record = delivery_module.record_event
     broken = [True]
 
     def record_event(target: Any, verb: str, **fields: Any) -> Any:
@@ -195,7 +194,7 @@ def test_a_delivery_that_cannot_be_recorded_holds_back_no_other_and_the_sweep_se
             raise DatabaseError("could not extend file")
         return record(target, verb, **fields)
 
-    monkeypatch.setattr(delivery_module, "record_event", record_event)
+    monkeypatch.setattr("i4p.warning.delivery.record_event", record_event)
     alert = _issue(world, django_capture_on_commit_callbacks)
     run_tasks(clock.now)
     notice = Delivery.objects.get(alert=alert, user=infra.chair, channel=DeliveryChannel.APP)
