@@ -263,7 +263,7 @@ def _schedule_escalation(alert: Alert) -> None:
         return
     from i4p.warning.channels.tasks import enqueue_escalation
 
-    transaction.on_commit(partial(enqueue_escalation, str(alert.uuid), at=alert.escalation_due_at))
+    enqueue_escalation(str(alert.uuid), at=alert.escalation_due_at)
 
 
 def _set_level(alert: Alert, level: str, *, now: dt.datetime) -> None:

@@ -51,8 +51,11 @@ def sweep_alerts() -> str:
 
 
 def enqueue_escalation(alert_id: str, *, at: dt.datetime) -> None:
+    """Queue the alert's escalation for its due time, with the transaction that sets it
+    (`enqueue_with_commit`)."""
+    from i4p.core.tasks import enqueue_with_commit
+
     job = escalate_at_due_time
     if job.get_backend().supports_defer:
-        job = job.using(run_after=max(at, timezone.now()))
-        job.enqueue(alert_id)
+        enqueue_with_commit(job.using(run_after=max(at, timezone.now())), alert_id)
     # Without defer the minute sweep escalates on time; running now would be too early.
