@@ -6,7 +6,8 @@
     .venv/bin/python bench/delivery.py --rate 5 --seconds 3           # a quick small run
 
 What runs: gunicorn (the product's WSGI app with `bench.delivery_app` settings) and
-`--task-workers` database task workers (`i4p db_worker`, 0.1 s poll), as `i4p serve` runs them.
+`--task-workers` database task workers (`i4p db_worker`, 0.1 s poll), as `i4p serve` runs them
+(`I4P_TASK_WORKERS`, `I4P_TASK_POLL_SECONDS`).
 Reports are POSTed to `/api/v1/reports` at `--rate` per second (open loop, from this process).
 `--alerting` is the share of them that make an alert, spread evenly through the run:
 - `--alerting 1` (the default, the stress case): every report is about a district of its own
@@ -14,7 +15,8 @@ Reports are POSTed to `/api/v1/reports` at `--rate` per second (open loop, from 
   so 100 reports/s are 100 alerts/s;
 - `--alerting 0.03` (the issue's load): 100 reports/s of which 3 a second complete a burst and
   make an alert; the others are ordinary reports, at most two today in each of their districts,
-  which are counted and scanned like any report but raise nothing.
+  which are counted and scanned like any report but raise nothing (the run counts the alerts
+  they made nonetheless: "alerts made by ordinary reports").
 A rule issues at once; the national peace council covering the country is alerted by e-mail
 (its address and its member's) and in the app.
 
@@ -28,12 +30,13 @@ commit):
 E-mail goes through Django's console backend into /dev/null: the whole of i4p's send path,
 without the latency of a mail server, which is the mail server's and not i4p's.
 
-`--analysis product` (the default, the measure of record) is the product's own path: every
-district was primed with three clashes today (no signal yet), so the report the bench sends is
-the fourth, and the count task it queues in its commit recounts, scans, finds the signal and
-applies the rule. `--analysis stand-in` skips counting and detection: `bench/delivery_hook.py`
-writes the signal the scan would write and applies the rule (the product's count task still
-runs beside it in the same worker): what is left of the latency without the analysis.
+`--analysis product` (the default, the measure of record) is the product's own path: each
+district of a report that makes an alert was primed with three clashes today (no signal yet),
+so the report the bench sends is the fourth, and the count task it queues in its commit
+recounts, scans, finds the signal and applies the rule. `--analysis stand-in` skips counting
+and detection: `bench/delivery_hook.py` writes the signal the scan would write and applies the
+rule (the product's count task still runs beside it in the same worker): what is left of the
+latency without the analysis.
 """
 
 from __future__ import annotations
