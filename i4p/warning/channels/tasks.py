@@ -8,8 +8,13 @@ import datetime as dt
 from django.utils import timezone
 from django_tasks import task
 
+# Alerts going out (deliveries, their retries, escalations) are taken before any other queued
+# work: a worker that frees up while the count task and an alert's deliveries both wait sends
+# the alert first.
+ALERT_PRIORITY = 20
 
-@task()
+
+@task(priority=ALERT_PRIORITY)
 def deliver_alert(delivery_id: str) -> str:
     """One attempt at one delivery (by its public id): a retry, or staff's "retry now"."""
     from i4p.warning.delivery import deliver
@@ -17,7 +22,7 @@ def deliver_alert(delivery_id: str) -> str:
     return deliver(delivery_id)
 
 
-@task()
+@task(priority=ALERT_PRIORITY)
 def deliver_alerts(delivery_ids: list[str]) -> str:
     """One attempt at each of these deliveries (all those routing made for an alert, or the
     stalled ones the sweep found), each with its own result and its own retries."""
@@ -26,7 +31,7 @@ def deliver_alerts(delivery_ids: list[str]) -> str:
     return deliver_each(delivery_ids)
 
 
-@task()
+@task(priority=ALERT_PRIORITY)
 def escalate_at_due_time(alert_id: str) -> str:
     """Run at the alert's escalation time: alert the next level if still unacknowledged."""
     from i4p.warning.models import Alert

@@ -18,6 +18,7 @@ from i4p.warning.alerts import (
     issue_alert,
     update_alert,
 )
+from i4p.warning.analysis import update_counts
 from i4p.warning.channels import webhook
 from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 from i4p.warning.models import (
@@ -154,6 +155,8 @@ def test_an_alerts_deliveries_go_out_in_one_task_and_a_failed_sms_is_retried_alo
     (together,) = queued("deliver_alerts")
     assert sorted(together.args[0]) == sorted(str(d.uuid) for d in deliveries)
     assert not queued("deliver_alert")
+    # It goes ahead of other waiting work, such as the next count of reports.
+    assert together.task.priority > update_counts.priority
     run_tasks(clock.now)
     sms = deliveries.get(channel=DeliveryChannel.SMS)
     assert sms.state == DeliveryState.RETRYING and sms.attempts == 1
