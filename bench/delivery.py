@@ -2,29 +2,41 @@
 
     .venv/bin/python bench/delivery.py                                # SQLite, 100/s for 20 s
     .venv/bin/python bench/delivery.py --database postgresql --task-workers 2
+    .venv/bin/python bench/delivery.py --database postgresql --task-workers 2 --alerting 0.03
     .venv/bin/python bench/delivery.py --rate 5 --seconds 3           # a quick small run
 
 What runs: gunicorn (the product's WSGI app with `bench.delivery_app` settings) and
-`--task-workers` database task workers (`i4p db_worker`, 0.1 s poll), as `i4p serve` runs them.
-Reports are POSTed to `/api/v1/reports` at `--rate` per second (open loop, from this process),
-each about a different district, so each makes its own signal and alert (one alert per place
-and series is the product's rule). A rule issues at once; the national peace council covering
-the country is alerted by e-mail (its address and its member's) and in the app.
+`--task-workers` database task workers (`i4p db_worker`, 0.1 s poll), as `i4p serve` runs them
+(`I4P_TASK_WORKERS`, `I4P_TASK_POLL_SECONDS`).
+Reports are POSTed to `/api/v1/reports` at `--rate` per second (open loop, from this process).
+`--alerting` is the share of them that make an alert, spread evenly through the run:
+- `--alerting 1` (the default, the stress case): every report is about a district of its own
+  and makes its own signal and alert (one alert per place and series is the product's rule),
+  so 100 reports/s are 100 alerts/s;
+- `--alerting 0.03` (the issue's load): 100 reports/s of which 3 a second complete a burst and
+  make an alert; the others are ordinary reports, at most two today in each of their districts,
+  which are counted and scanned like any report but raise nothing (the run counts the alerts
+  they made nonetheless: "alerts made by ordinary reports").
+A rule issues at once; the national peace council covering the country is alerted by e-mail
+(its address and its member's) and in the app.
 
-Measured per report, from the report's commit (`Report.created_at`, written in the commit):
+Measured per report that makes an alert, from its commit (`Report.created_at`, written in the
+commit):
 - *i4p*: to the first `Delivery.sent_at` of the alert it made, and to the last one; the path is
-  report commit → task → signal → rule → alert issued → routed → delivery tasks → sent;
-- *bare task round trip* (the baseline, same run, same worker): to a task queued on the same
-  commit that only writes a timestamp.
+  report commit → count task → signal → rule → alert issued → routed → delivery task → sent;
+- *bare task round trip* (the baseline, same run, same workers): to a task queued on the same
+  commit that only writes a timestamp. It is queued for the reports that make an alert only
+  (all of them in the stress case): the floor one task hop sets under the same load.
 E-mail goes through Django's console backend into /dev/null: the whole of i4p's send path,
 without the latency of a mail server, which is the mail server's and not i4p's.
 
-`--analysis product` (the default, the measure of record) is the product's own path: every
-district was primed with three clashes today (no signal yet), so the report the bench sends is
-the fourth, and the count task it queues in its commit recounts, scans, finds the signal and
-applies the rule. `--analysis stand-in` skips counting and detection: `bench/delivery_hook.py`
-writes the signal the scan would write and applies the rule (the product's count task still
-runs beside it in the same worker): what is left of the latency without the analysis.
+`--analysis product` (the default, the measure of record) is the product's own path: each
+district of a report that makes an alert was primed with three clashes today (no signal yet),
+so the report the bench sends is the fourth, and the count task it queues in its commit
+recounts, scans, finds the signal and applies the rule. `--analysis stand-in` skips counting
+and detection: `bench/delivery_hook.py` writes the signal the scan would write and applies the
+rule (the product's count task still runs beside it in the same worker): what is left of the
+latency without the analysis.
 """
 
 from __future__ import annotations
@@ -46,6 +58,14 @@ SQLITE_PATH = "/tmp/i4p_bench_delivery.sqlite3"
 PG_SERVER = os.environ.get("I4P_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 PG_NAME = "i4p_bench_delivery"
 PORT = 8766
+# In the description of the reports that make an alert: the bench hook (`delivery_hook.MARK`,
+# the same words) queues the baseline task for them, and the measurement picks them out.
+MARK = "[bench: makes an alert]"
+
+
+def alerting_plan(total: int, share: float) -> list[bool]:
+    """Which of the `total` reports make an alert: `share` of them, evenly spread."""
+    return [int((i + 1) * share) > int(i * share) for i in range(total)]
 
 
 def environment(database: str, analysis: str) -> dict[str, str]:
@@ -71,8 +91,10 @@ def environment(database: str, analysis: str) -> dict[str, str]:
 # -- children: set-up and measurement, inside Django -----------------------------------------
 
 
-def setup_child(places: int) -> None:
-    """A country with `places` districts, the national council, a member, a rule, a token."""
+def setup_child(total: int, share: float) -> None:
+    """A country with a district for each report that makes an alert and one for every two
+    ordinary reports, the national council, a member, a rule, a token; prints the district of
+    each report in the order they are sent, and whether it makes an alert."""
     import django
 
     django.setup()
@@ -90,9 +112,14 @@ def setup_child(places: int) -> None:
     from i4p.warning.tests.builders import build_warning_world, staff
 
     world = build_warning_world()
+    plan = alerting_plan(total, share)
+    alerting = sum(plan)
+    ordinary = (total - alerting + 1) // 2
     districts = [
-        make_place(f"District {n}", kind="admin2", parent=world.northern) for n in range(places)
+        make_place(f"District {n}", kind="admin2", parent=world.northern)
+        for n in range(alerting + ordinary)
     ]
+    bursting, quiet = districts[:alerting], districts[alerting:]
     council = Actor.objects.create(
         name="National Peace Council",
         kind=ActorKind.PEACE_COUNCIL,
@@ -111,9 +138,13 @@ def setup_child(places: int) -> None:
         issue_at_once=True,
     )
     if os.environ.get("BENCH_ANALYSIS") == "product":
-        prime_for_bursts(world, districts)
+        prime_for_bursts(world, bursting)
     _token, plain = issue_token(world.monitor, by=None, name="bench", scope="write")
-    print(json.dumps({"token": plain, "places": [str(p.uuid) for p in districts]}))
+    sent: list[tuple[str, bool]] = []
+    next_burst, next_quiet = iter(bursting), iter(quiet * 2)
+    for alerts in plan:
+        sent.append((str(next(next_burst if alerts else next_quiet).uuid), alerts))
+    print(json.dumps({"token": plain, "reports": sent}))
 
 
 def prime_for_bursts(world: Any, districts: list[Any]) -> None:
@@ -153,19 +184,22 @@ def prime_for_bursts(world: Any, districts: list[Any]) -> None:
 
 
 def measure_child(expected: int, wait: float) -> None:
-    """Wait for the deliveries, then the latencies (ms) per report, as JSON."""
+    """Wait for the deliveries, then the latencies (ms) per report that makes an alert, as
+    JSON."""
     import django
 
     django.setup()
     from django.db.models import Max, Min
 
     from i4p.core.models import Heartbeat
-    from i4p.warning.models import Delivery, DeliveryState, Report
+    from i4p.warning.models import Alert, Delivery, DeliveryState, Report
 
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         pending = Delivery.objects.exclude(state=DeliveryState.SENT).count()
-        sent = Report.objects.filter(channel="api", alerts__deliveries__isnull=False)
+        sent = Report.objects.filter(
+            channel="api", description__contains=MARK, alerts__deliveries__isnull=False
+        )
         reached = sent.distinct().count()
         if reached >= expected and pending == 0:
             break
@@ -174,9 +208,9 @@ def measure_child(expected: int, wait: float) -> None:
     last: list[float] = []
     bare: list[float] = []
     beats = dict(Heartbeat.objects.filter(name__startswith="b-").values_list("name", "seen_at"))
-    # The reports the bench sent (the primed ones came in by the web form).
+    # The reports the bench sent to make an alert (the primed ones came in by the web form).
     reports = (
-        Report.objects.filter(channel="api")
+        Report.objects.filter(channel="api", description__contains=MARK)
         .annotate(first=Min("alerts__deliveries__sent_at"), last=Max("alerts__deliveries__sent_at"))
         .values_list("uuid", "created_at", "first", "last")
     )
@@ -191,9 +225,18 @@ def measure_child(expected: int, wait: float) -> None:
         if beat is not None:
             bare.append((beat - created).total_seconds() * 1000)
     failed = Delivery.objects.filter(state=DeliveryState.FAILED).count()
+    # Alerts made by ordinary reports would mean the scenario is not what it says.
+    stray = Alert.objects.exclude(reports__description__contains=MARK).count()
     print(
         json.dumps(
-            {"first": first, "last": last, "bare": bare, "missing": missing, "failed": failed}
+            {
+                "first": first,
+                "last": last,
+                "bare": bare,
+                "missing": missing,
+                "failed": failed,
+                "stray": stray,
+            }
         )
     )
 
@@ -201,9 +244,9 @@ def measure_child(expected: int, wait: float) -> None:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def post_reports(token: str, places: list[str], rate: float, seconds: float) -> dict[str, Any]:
-    """Open loop: report i is due at start + i/rate, each about its own district."""
-    due: queue.Queue[tuple[float, str] | None] = queue.Queue()
+def post_reports(token: str, reports: list[list[Any]], rate: float) -> dict[str, Any]:
+    """Open loop: report i is due at start + i/rate, about its district."""
+    due: queue.Queue[tuple[float, str, bool] | None] = queue.Queue()
     failures = [0]
     lock = threading.Lock()
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
@@ -211,12 +254,13 @@ def post_reports(token: str, places: list[str], rate: float, seconds: float) -> 
     def worker() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         while (item := due.get()) is not None:
-            _when, place = item
+            _when, place, alerts = item
+            words = "Two groups clashed near the market."
             body = json.dumps(
                 {
                     "event_type": "battles.armed_clash",
                     "place": place,
-                    "description": "Two groups clashed near the market.",
+                    "description": f"{words} {MARK}" if alerts else words,
                 }
             )
             try:
@@ -235,18 +279,17 @@ def post_reports(token: str, places: list[str], rate: float, seconds: float) -> 
     for thread in threads:
         thread.start()
     start = time.perf_counter()
-    total = min(int(rate * seconds), len(places))
-    for i in range(total):
+    for i, (place, alerts) in enumerate(reports):
         when = start + i / rate
         pause = when - time.perf_counter()
         if pause > 0:
             time.sleep(pause)
-        due.put((when, places[i]))
+        due.put((when, place, alerts))
     for _ in threads:
         due.put(None)
     for thread in threads:
         thread.join()
-    return {"n": total, "failures": failures[0]}
+    return {"n": len(reports), "failures": failures[0]}
 
 
 def start(env: dict[str, str], web_workers: int, task_workers: int) -> list[subprocess.Popen[Any]]:
@@ -327,16 +370,20 @@ def run(database: str, args: argparse.Namespace) -> None:
         [sys.executable, "-m", "i4p.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT
     )
     total = int(args.rate * args.seconds)
-    world = child(env, "--child-setup", str(total))
+    world = child(env, "--child-setup", str(total), "--alerting", str(args.alerting))
+    alerting = sum(alerts for _place, alerts in world["reports"])
     processes = start(env, args.web_workers, args.task_workers)
     try:
-        posted = post_reports(world["token"], world["places"], args.rate, args.seconds)
-        result = child(env, "--child-measure", str(posted["n"] - posted["failures"]))
+        posted = post_reports(world["token"], world["reports"], args.rate)
+        # A failed post is most likely an alerting one in the stress case; in general the
+        # wait ends at `--wait` when fewer arrive.
+        result = child(env, "--child-measure", str(alerting - posted["failures"]))
     finally:
         stop(processes)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(
-        f"\n{database}: {posted['n']} reports at {args.rate:g}/s, {args.web_workers} web and "
+        f"\n{database}: {posted['n']} reports at {args.rate:g}/s, {alerting} of them making an "
+        f"alert ({alerting / args.seconds:g}/s), {args.web_workers} web and "
         f"{args.task_workers} task workers; load average {load} at the end"
     )
     print("| from report commit to … (ms) | p50 | p95 | p99 | max |")
@@ -346,7 +393,8 @@ def run(database: str, args: argparse.Namespace) -> None:
     print(f"| i4p: every delivery of the alert sent {percentiles(result['last'])}")
     print(
         f"posting failures {posted['failures']}, reports with no delivery {result['missing']}, "
-        f"failed deliveries {result['failed']}",
+        f"failed deliveries {result['failed']}, alerts made by ordinary reports "
+        f"{result['stray']}",
         flush=True,
     )
 
@@ -359,12 +407,15 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--task-workers", type=int, default=1)
     parser.add_argument("--analysis", choices=["stand-in", "product"], default="product")
+    parser.add_argument(
+        "--alerting", type=float, default=1.0, help="Share of the reports that make an alert."
+    )
     parser.add_argument("--wait", type=float, default=120, help="Seconds to wait to drain.")
     parser.add_argument("--child-setup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-measure", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_setup is not None:
-        setup_child(args.child_setup)
+        setup_child(args.child_setup, args.alerting)
         return
     if args.child_measure is not None:
         measure_child(args.child_measure, args.wait)

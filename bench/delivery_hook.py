@@ -1,6 +1,7 @@
 """Bench-only app and tasks for `bench/delivery.py` (never part of the product).
 
-On every new report's commit it queues, in the worker:
+On the commit of every new report the bench marks as making an alert (`MARK` in its
+description), it queues, in the worker:
 - `bench_analyse(report)`: the stand-in for the incremental analysis while `analysis.scan` is
   not connected to intake: it writes the `Signal` the scan would write for the report's place
   and day, then calls the product's `rules.apply_rules` (a rule that issues at once), which
@@ -17,6 +18,9 @@ from typing import Any
 
 from django.apps import AppConfig
 from django_tasks import task
+
+# The words `bench/delivery.py` (`MARK`) puts in the reports that make an alert.
+MARK = "[bench: makes an alert]"
 
 
 class BenchDeliveryConfig(AppConfig):
@@ -35,7 +39,7 @@ class BenchDeliveryConfig(AppConfig):
 def _on_report(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     from django.db import transaction
 
-    if not created:
+    if not created or MARK not in instance.description:
         return
     report_id = str(instance.uuid)
 

@@ -35,7 +35,12 @@ def _alert_sweep_loop(stop: threading.Event, every: float) -> None:
 
 
 def serve(argv: list[str]) -> int:
-    """Run the web server (gunicorn) and the task worker side by side until interrupted."""
+    """Run the web server (gunicorn) and the task workers side by side until interrupted.
+
+    `I4P_WEB_WORKERS` web workers (2), `I4P_TASK_WORKERS` task workers (1), each looking for
+    a task every `I4P_TASK_POLL_SECONDS` (0.1) while it has none: an alert goes through two
+    tasks (the count that finds it, then its deliveries), and each may wait one poll; a poll
+    is one indexed query."""
     import django
 
     django.setup()
@@ -44,9 +49,13 @@ def serve(argv: list[str]) -> int:
     # No client address or query string in the access log (a reporter's IP can locate them).
     from i4p.web.access_log import ACCESS_LOG_FORMAT, LOGGER_CLASS
 
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "i4p.cli", "db_worker", "--interval", "1", "--no-reload"]
-    )
+    poll = os.environ.get("I4P_TASK_POLL_SECONDS", "0.1")
+    task_workers = [
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "i4p.cli", "db_worker", "--interval", poll, "--no-reload"]
+        )
+        for _ in range(int(os.environ.get("I4P_TASK_WORKERS", "1")))
+    ]
     web = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -74,18 +83,19 @@ def serve(argv: list[str]) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _on_terminate)
-    print(f"i4p: serving on http://{bind}/ with a background worker (Ctrl-C stops both)")
+    print(f"i4p: serving on http://{bind}/ with background workers (Ctrl-C stops them all)")
+    children = [web, *task_workers]
     try:
-        while web.poll() is None and worker.poll() is None:
+        while all(process.poll() is None for process in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
-        for process in (web, worker):
+        for process in children:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (web, worker):
+        for process in children:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

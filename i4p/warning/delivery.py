@@ -1,11 +1,15 @@
-"""Delivery of alerts: one attempt per task, its result on the delivery and on the timeline,
+"""Delivery of alerts: one attempt at a time, its result on the delivery and on the timeline,
 retries with backoff, and a failure nobody can miss.
 
-Each `Delivery` is sent by a task that gets its id only (`channels.tasks.deliver_alert`); the
-channel module (`channels.CHANNELS`) reads the address when sending. A failed attempt that can
-help to repeat is tried again after `RETRY_AFTER_SECONDS` (the same backoff as messages to
-reporters); after `MAX_ATTEMPTS`, or at once when repeating cannot help, the delivery is FAILED:
-the alert's timeline says so and the deliveries dashboard lists it first, with a "retry now".
+The deliveries routing makes for an alert go out together: one task (`channels.tasks.
+deliver_alerts`, queued in routing's own commit) makes the first attempt at each, one after
+the other, each in its own transaction with its own result, so that one channel failing
+changes nothing for the others. Tasks get ids only; the channel module (`channels.CHANNELS`)
+reads the address when sending. A failed attempt that can help to repeat is tried again, that
+delivery alone (`channels.tasks.deliver_alert`), after `RETRY_AFTER_SECONDS` (the same backoff
+as messages to reporters); after `MAX_ATTEMPTS`, or at once when repeating cannot help, the
+delivery is FAILED: the alert's timeline says so and the deliveries dashboard lists it first,
+with a "retry now".
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import scope_of
 from i4p.core.audit import record_event
 from i4p.core.errors import NotAllowed, WrongState
+from i4p.core.tasks import enqueue_with_commit
 from i4p.warning.alerts import note
 from i4p.warning.channels import CHANNELS, DeliveryResult
+from i4p.warning.channels.base import sharing_documents
 from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 from i4p.warning.models import Delivery, DeliveryState, TimelineKind
 
@@ -42,6 +48,16 @@ def enqueue(delivery_id: str, *, at: dt.datetime | None = None) -> None:
     if at is not None and at > timezone.now() and task.get_backend().supports_defer:
         task = task.using(run_after=at)
     task.enqueue(delivery_id)
+
+
+def enqueue_together(delivery_ids: list[str]) -> None:
+    """Queue one task for the first attempt at each of these deliveries. Called inside the
+    transaction that writes them: with the database queue the task commits with them (never
+    before, never lost after); any other queue gets it after the commit."""
+    from i4p.warning.channels.tasks import deliver_alerts
+
+    if delivery_ids:
+        enqueue_with_commit(deliver_alerts, delivery_ids)
 
 
 def retry_delay(attempts: int) -> int:
@@ -133,6 +149,22 @@ def deliver(delivery_id: str, *, now: dt.datetime | None = None) -> str:
     return str(delivery.state)
 
 
+def deliver_each(delivery_ids: list[str], *, now: dt.datetime | None = None) -> str:
+    """One attempt at each delivery in turn; the answer counts their states afterwards."""
+    states: dict[str, int] = {}
+    with sharing_documents():  # the alert's CAP XML is written once for all its deliveries
+        for delivery_id in delivery_ids:
+            try:
+                state = deliver(delivery_id, now=now)
+            except Exception:
+                # Its transaction is rolled back and it stays waiting, so the sweep sends it
+                # again (`resend_stalled`); the others must still go out.
+                log.exception("Delivery %s could not be attempted", delivery_id)
+                state = "not attempted"
+            states[state] = states.get(state, 0) + 1
+    return ", ".join(f"{count} {state}" for state, count in sorted(states.items()))
+
+
 def may_manage_deliveries(user: Any) -> bool:
     return not scope_of(user, Perm.ISSUE_ALERTS).nowhere
 
@@ -167,11 +199,9 @@ def resend_stalled(*, now: dt.datetime | None = None) -> int:
         state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING],
         next_attempt_at__lte=now - STALLED_AFTER,
     ).values_list("uuid", flat=True)
-    count = 0
-    for delivery_id in list(stalled[:500]):
-        enqueue(str(delivery_id))
-        count += 1
-    return count
+    found = [str(delivery_id) for delivery_id in stalled[:500]]
+    enqueue_together(found)
+    return len(found)
 
 
 # -- reads ------------------------------------------------------------------------------------

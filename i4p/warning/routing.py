@@ -202,11 +202,10 @@ def recipients(actor: Actor, *, now: dt.datetime | None = None) -> list[Recipien
 
 
 def _deliver_after_commit(deliveries: Iterable[Delivery]) -> None:
-    from i4p.warning.delivery import enqueue
+    """One task sends them all once this transaction commits (see `delivery`)."""
+    from i4p.warning.delivery import enqueue_together
 
-    for delivery in deliveries:
-        if delivery.state == DeliveryState.QUEUED:
-            transaction.on_commit(partial(enqueue, str(delivery.uuid)))
+    enqueue_together([str(d.uuid) for d in deliveries if d.state == DeliveryState.QUEUED])
 
 
 def _reach(alert: Alert, level: str, *, now: dt.datetime, kind: str) -> list[Delivery]:
@@ -264,7 +263,7 @@ def _schedule_escalation(alert: Alert) -> None:
         return
     from i4p.warning.channels.tasks import enqueue_escalation
 
-    transaction.on_commit(partial(enqueue_escalation, str(alert.uuid), at=alert.escalation_due_at))
+    enqueue_escalation(str(alert.uuid), at=alert.escalation_due_at)
 
 
 def _set_level(alert: Alert, level: str, *, now: dt.datetime) -> None:

@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 
 from i4p.core.audit import record_event
 from i4p.geo.localtime import day_bounds
+from i4p.geo.models import Place
 from i4p.warning.alerts import default_words, draft_alert, issue_alert
 from i4p.warning.models import (
     Alert,
@@ -41,19 +42,21 @@ from i4p.warning.models import (
 OPEN_STATES = (AlertState.DRAFT, AlertState.ISSUED, AlertState.ACKNOWLEDGED)
 
 
-def rule_for(signal: Signal) -> AlertRule | None:
-    """The first active rule (by name) that applies to `signal`."""
-    candidates = (
-        AlertRule.objects.filter(
-            framework_id=signal.framework_id,
-            is_active=True,
-            period=signal.period,
-            min_observed__lte=signal.observed,
-        )
+def active_rules(framework_id: int) -> list[AlertRule]:
+    """The framework's active rules, by name, with their event types."""
+    return list(
+        AlertRule.objects.filter(framework_id=framework_id, is_active=True)
         .prefetch_related("event_types")
         .order_by("name")
     )
-    for rule in candidates:
+
+
+def rule_for(signal: Signal, *, rules: list[AlertRule] | None = None) -> AlertRule | None:
+    """The first active rule (by name) that applies to `signal`; `rules`: the framework's
+    active rules when the caller has them already."""
+    for rule in rules if rules is not None else active_rules(signal.framework_id):
+        if rule.period != signal.period or rule.min_observed > signal.observed:
+            continue
         if rule.methods and signal.method not in rule.methods:
             continue
         types = {event_type.pk for event_type in rule.event_types.all()}
@@ -108,8 +111,9 @@ def scope_for(rule: AlertRule, signal: Signal) -> str:
 
 
 @transaction.atomic
-def apply_rule(signal: Signal) -> Alert | None:
-    """The alert `signal` makes, if a rule applies and no alert about it is open."""
+def apply_rule(signal: Signal, *, rules: list[AlertRule] | None = None) -> Alert | None:
+    """The alert `signal` makes, if a rule applies and no alert about it is open; `rules` as
+    for `rule_for`."""
     signal = (
         Signal.objects.select_for_update(of=("self",))
         .select_related("place", "event_type")
@@ -117,7 +121,7 @@ def apply_rule(signal: Signal) -> Alert | None:
     )
     if signal.state != SignalState.NEW:
         return None
-    rule = rule_for(signal)
+    rule = rule_for(signal, rules=rules)
     if rule is None:
         return None
     if live_alert_for(signal) is not None:
@@ -152,26 +156,37 @@ def _most_local(signals: list[Signal]) -> list[Signal]:
     """Leave out a signal that the same alarm at a place inside it explains: a burst in a
     district is alerted to the district; the levels above hear of it by escalation, not by
     alerts of their own about the same reports."""
-    kept = []
-    for signal in signals:
-        path = signal.place.path
-        inside = any(
-            other.place_id != signal.place_id
-            and other.place.path.startswith(path)
-            and (other.series, other.method, other.period, other.period_start)
-            == (signal.series, signal.method, signal.period, signal.period_start)
-            for other in signals
+    paths = dict(
+        Place.objects.filter(pk__in={signal.place_id for signal in signals}).values_list(
+            "pk", "path"
         )
-        if not inside:
-            kept.append(signal)
-    return kept
+    )
+
+    def alarm(signal: Signal) -> tuple[str, str, str, dt.date]:
+        return (signal.series, signal.method, signal.period, signal.period_start)
+
+    # Each place above a signal's place ("/4/87/" above "/4/87/912/"), with the alarm.
+    explained = {
+        (alarm(signal), path[: end + 1])
+        for signal in signals
+        if (path := paths.get(signal.place_id, ""))
+        for end in range(len(path) - 1)
+        if path[end] == "/"
+    }
+    return [
+        signal for signal in signals if (alarm(signal), paths.get(signal.place_id)) not in explained
+    ]
 
 
 def apply_rules(signals: Iterable[Signal]) -> list[Alert]:
     """The alerts new signals make (each signal in its own transaction)."""
+    chosen = _most_local(list(signals))
+    rules: dict[int, list[AlertRule]] = {}
     made = []
-    for signal in _most_local(list(signals)):
-        alert = apply_rule(signal)
+    for signal in chosen:
+        if signal.framework_id not in rules:
+            rules[signal.framework_id] = active_rules(signal.framework_id)
+        alert = apply_rule(signal, rules=rules[signal.framework_id])
         if alert is not None:
             made.append(alert)
     return made

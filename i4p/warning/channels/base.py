@@ -10,6 +10,9 @@ reporter or a source.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,11 +74,34 @@ def payload(alert: Alert) -> dict[str, Any]:
     }
 
 
+# The CAP documents written while `sharing_documents` is open, by alert and its last change.
+_documents: ContextVar[dict[tuple[int, Any], bytes | None] | None] = ContextVar(
+    "cap_documents", default=None
+)
+
+
+@contextmanager
+def sharing_documents() -> Iterator[None]:
+    """Within: each alert's CAP XML is written once, however many deliveries carry it."""
+    token = _documents.set({})
+    try:
+        yield
+    finally:
+        _documents.reset(token)
+
+
 def cap_document(alert: Alert) -> bytes | None:
     """The alert's CAP 1.2 XML when the CAP writer (`capfeed`) is installed, else None."""
+    shared = _documents.get()
+    key = (alert.pk, alert.updated_at)
+    if shared is not None and key in shared:
+        return shared[key]
     try:
         capfeed: Any = importlib.import_module("i4p.warning.capfeed")
     except ImportError:
         return None
-    document = capfeed.cap_xml(alert)
-    return bytes(document) if document else None
+    written = capfeed.cap_xml(alert)
+    document = bytes(written) if written else None
+    if shared is not None:
+        shared[key] = document
+    return document

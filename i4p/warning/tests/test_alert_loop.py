@@ -271,3 +271,33 @@ def test_a_rule_applies_only_to_its_methods_period_types_and_minimum(
     assert apply_rules([signal]) == []
     AlertRule.objects.filter(pk=only_protests.pk).update(is_active=True)
     assert len(apply_rules([signal])) == 1
+
+
+def test_a_burst_in_a_district_alerts_the_district_not_the_region_and_country_above_it(
+    tasks: None, clock: Clock
+) -> None:
+    world = build_warning_world()
+    rule(world, issue_at_once=False)
+    district = signal_of(world, clock, burst(world, clock))
+
+    def same_alarm_at(place: Any, **fields: Any) -> Signal:
+        copy = Signal.objects.get(pk=district.pk)
+        copy.pk = None
+        copy.uuid = copy.__class__._meta.get_field("uuid").get_default()
+        copy.place = place
+        for name, value in fields.items():
+            setattr(copy, name, value)
+        copy.save()
+        return copy
+
+    region = same_alarm_at(world.northern)
+    country = same_alarm_at(world.ghana)
+    other_method_at_country = same_alarm_at(world.ghana, method=Method.EARS_C3)
+    made = apply_rules([country, region, district, other_method_at_country])
+    # The district's alarm explains the same alarm above it; another alarm above is its own.
+    assert sorted(alert.place.name for alert in made) == sorted(
+        [world.tamale.name, world.ghana.name]
+    )
+    for explained in (region, country):
+        explained.refresh_from_db()
+        assert explained.state == SignalState.NEW

@@ -18,6 +18,7 @@ from i4p.warning.alerts import (
     issue_alert,
     update_alert,
 )
+from i4p.warning.analysis import update_counts
 from i4p.warning.channels import webhook
 from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 from i4p.warning.models import (
@@ -141,6 +142,75 @@ def test_an_unreachable_mail_server_is_retried(
     emails = Delivery.objects.filter(alert=alert, channel=DeliveryChannel.EMAIL)
     assert {d.state for d in emails} == {DeliveryState.RETRYING}
     assert all("SMTPServerDisconnected" in d.last_error for d in emails)
+
+
+def test_an_alerts_deliveries_go_out_in_one_task_and_a_failed_sms_is_retried_alone(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = build_warning_world()
+    build_infrastructure(world)
+    outside.status = 503  # the SMS vendor is down; e-mail and the app work
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    deliveries = Delivery.objects.filter(alert=alert)
+    (together,) = queued("deliver_alerts")
+    assert sorted(together.args[0]) == sorted(str(d.uuid) for d in deliveries)
+    assert not queued("deliver_alert")
+    # It goes ahead of other waiting work, such as the next count of reports.
+    assert together.task.priority > update_counts.priority
+    run_tasks(clock.now)
+    sms = deliveries.get(channel=DeliveryChannel.SMS)
+    assert sms.state == DeliveryState.RETRYING and sms.attempts == 1
+    others = deliveries.exclude(channel=DeliveryChannel.SMS)
+    assert {d.channel for d in others} == {DeliveryChannel.EMAIL, DeliveryChannel.APP}
+    assert {(d.state, d.attempts) for d in others} == {(DeliveryState.SENT, 1)}
+    mails = len(mail.outbox)
+    outside.status = 201
+    assert sms.next_attempt_at is not None
+    clock.now = sms.next_attempt_at
+    assert "deliver_alert" in run_tasks(clock.now)
+    sms.refresh_from_db()
+    assert sms.state == DeliveryState.SENT and sms.attempts == 2
+    assert len(outside.sms()) == 2
+    # Nothing that had gone out went out again.
+    assert len(mail.outbox) == mails
+    assert {(d.state, d.attempts) for d in others.all()} == {(DeliveryState.SENT, 1)}
+
+
+def test_a_delivery_that_cannot_be_recorded_holds_back_no_other_and_the_sweep_sends_it(
+    tasks: None,
+    clock: Clock,
+    outside: Outside,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import DatabaseError
+
+    from i4p.core.audit import record_event as record
+    from i4p.warning.channels.tasks import sweep_alerts
+
+    world = build_warning_world()
+    infra = build_infrastructure(world)
+    broken = [True]
+
+    def record_event(target: Any, verb: str, **fields: Any) -> Any:
+        if broken[0] and getattr(target, "channel", "") == DeliveryChannel.APP:
+            raise DatabaseError("could not extend file")
+        return record(target, verb, **fields)
+
+    monkeypatch.setattr("i4p.warning.delivery.record_event", record_event)
+    alert = _issue(world, django_capture_on_commit_callbacks)
+    run_tasks(clock.now)
+    notice = Delivery.objects.get(alert=alert, user=infra.chair, channel=DeliveryChannel.APP)
+    assert notice.state == DeliveryState.QUEUED and notice.attempts == 0
+    others = Delivery.objects.filter(alert=alert).exclude(pk=notice.pk)
+    assert {d.state for d in others} == {DeliveryState.SENT}
+    broken[0] = False
+    clock.advance(minutes=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_alerts.func()
+    run_tasks(clock.now)
+    notice.refresh_from_db()
+    assert notice.state == DeliveryState.SENT and notice.attempts == 1
 
 
 def test_a_webhook_signature_verifies_and_a_tampered_body_does_not(
