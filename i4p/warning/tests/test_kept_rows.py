@@ -20,6 +20,12 @@ from i4p.warning.tests.builders import build_warning_world
 pytestmark = pytest.mark.django_db
 
 
+def named(place_uuid: uuid.UUID, field: str) -> Place:
+    place = place_named(place_uuid, field)
+    assert place is not None
+    return place
+
+
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     now = [1000.0]
@@ -31,18 +37,18 @@ def test_a_place_renamed_elsewhere_is_seen_within_seconds_and_here_at_once(
     clock: list[float], django_assert_num_queries: Any
 ) -> None:
     world = build_warning_world()
-    assert place_named(world.tamale.uuid, "place").name == "Tamale"
+    assert named(world.tamale.uuid, "place").name == "Tamale"
     with django_assert_num_queries(0):
-        assert place_named(world.tamale.uuid, "place").name == "Tamale"
+        assert named(world.tamale.uuid, "place").name == "Tamale"
     # Another process renames it: a bare UPDATE, no signal reaches this process.
     Place.objects.filter(pk=world.tamale.pk).update(name="Tamale Metropolitan")
-    assert place_named(world.tamale.uuid, "place").name == "Tamale"
+    assert named(world.tamale.uuid, "place").name == "Tamale"
     clock[0] += kept.SECONDS
-    assert place_named(world.tamale.uuid, "place").name == "Tamale Metropolitan"
+    assert named(world.tamale.uuid, "place").name == "Tamale Metropolitan"
     # Saved in this process: seen at once.
     world.tamale.name = "Tamale Municipal"
     world.tamale.save()
-    assert place_named(world.tamale.uuid, "place").name == "Tamale Municipal"
+    assert named(world.tamale.uuid, "place").name == "Tamale Municipal"
 
 
 def test_a_missing_place_is_refused_every_time_and_found_as_soon_as_it_exists(
@@ -51,7 +57,7 @@ def test_a_missing_place_is_refused_every_time_and_found_as_soon_as_it_exists(
     world = build_warning_world()
     new_id = uuid.uuid4()
     with pytest.raises(Invalid) as refused:
-        place_named(new_id, "place")
+        named(new_id, "place")
     assert refused.value.fields == {"place": ["Unknown place."]}
     # Created by another process: no signal here, and no wait either.
     Place.objects.bulk_create(
@@ -61,14 +67,14 @@ def test_a_missing_place_is_refused_every_time_and_found_as_soon_as_it_exists(
             )
         ]
     )
-    assert place_named(new_id, "place").name == "Gushegu"
+    assert named(new_id, "place").name == "Gushegu"
 
 
 def test_each_request_gets_its_own_copy_of_a_kept_place() -> None:
     world = build_warning_world()
-    first = place_named(world.tamale.uuid, "place")
+    first = named(world.tamale.uuid, "place")
     first.name = "changed by one request"
-    assert place_named(world.tamale.uuid, "place").name == "Tamale"
+    assert named(world.tamale.uuid, "place").name == "Tamale"
 
 
 def test_a_reporter_blocked_here_is_triaged_at_once_and_elsewhere_within_seconds(
