@@ -182,13 +182,26 @@ def _usual_counts(
     """The alarm cells whose count is not improbable for a Poisson law with the expected mean
     (only in `rows`, the series of counts; every row when None)."""
     usual = np.zeros_like(alarm)
+    cells = np.nonzero(alarm)
+    if len(cells[0]):
+        usual[cells] = _usual_at(
+            observed[cells], expected[cells], params, None if rows is None else rows[cells[0]]
+        )
+    return usual
+
+
+def _usual_at(
+    observed: Counts, expected: Counts, params: Parameters, counted: Flags | None
+) -> Flags:
+    """`_usual_counts` for a list of alarm cells: their counts, expected counts, and whether
+    each is in a series of counts (all when None)."""
+    usual = np.zeros(len(observed), dtype=bool)
     if params.poisson_alpha <= 0:
         return usual
-    chosen = alarm if rows is None else alarm & rows[:, np.newaxis]
-    cells = np.nonzero(chosen)
-    if len(cells[0]):
-        mean = np.maximum(np.nan_to_num(expected[cells]), params.min_sigma**2)
-        usual[cells] = poisson.sf(observed[cells] - 1, mean) >= params.poisson_alpha
+    chosen = np.arange(len(observed)) if counted is None else np.nonzero(counted)[0]
+    if len(chosen):
+        mean = np.maximum(np.nan_to_num(expected[chosen]), params.min_sigma**2)
+        usual[chosen] = poisson.sf(observed[chosen] - 1, mean) >= params.poisson_alpha
     return usual
 
 
@@ -204,44 +217,34 @@ def cusum(
     first = _ready_from(mean)
     if first < columns:
         # The recursion runs over time, vectorised over every series; time-major copies keep
-        # each step's reads and writes contiguous.
+        # each step's reads and writes contiguous, and each step is four calls into numpy.
         z = np.ascontiguousarray(((observed[:, first:] - mean[:, first:]) / sigma[:, first:]).T)
         z -= params.cusum_k
-        enough = np.ascontiguousarray((observed[:, first:] >= params.min_observed).T)
-        x = np.ascontiguousarray(observed[:, first:].T)
-        # The expected count of a run: each period's, no lower than the floor (see above).
-        m = np.ascontiguousarray(np.maximum(mean[:, first:], params.min_sigma**2).T)
+        # An alarm needs the sum over h and enough events in the period: where they are too
+        # few, the limit is out of reach.
+        limit = np.where(observed[:, first:] >= params.min_observed, params.cusum_h, np.inf).T
+        limit = np.ascontiguousarray(limit)
         sums = np.empty_like(z)
-        fired = np.empty_like(enough)
-        run_x, run_m = np.empty_like(z), np.empty_like(z)
-        running, counted, meant = np.zeros(rows), np.zeros(rows), np.zeros(rows)
+        fired = np.empty(z.shape, dtype=bool)
+        running = np.zeros(rows)
         for t in range(columns - first):
-            running += z[t]
-            np.maximum(running, 0.0, out=running)
-            idle = running == 0.0
-            counted += x[t]
-            meant += m[t]
-            counted[idle] = 0.0
-            meant[idle] = 0.0
-            sums[t] = running
-            run_x[t] = counted
-            run_m[t] = meant
-            np.greater(running, params.cusum_h, out=fired[t])
-            fired[t] &= enough[t]
-            running[fired[t]] = 0.0  # start afresh after an alarm
-            counted[fired[t]] = 0.0
-            meant[fired[t]] = 0.0
+            np.add(running, z[t], out=sums[t])
+            np.maximum(sums[t], 0.0, out=sums[t])
+            np.greater(sums[t], limit[t], out=fired[t])
+            np.copyto(running, sums[t])
+            np.copyto(running, 0.0, where=fired[t])  # start afresh after an alarm
         statistic[:, first:] = sums.T
         alarm[:, first:] = fired.T
-        runs = (np.zeros((rows, columns)), np.zeros((rows, columns)))
-        runs[0][:, first:] = run_x.T
-        runs[1][:, first:] = run_m.T
+        # The run of each alarm: the periods since its sum last stood at 0 (or fired).
+        seen, usual = _runs(fired, sums, observed[:, first:], mean[:, first:], params)
+        cells = np.nonzero(fired.T)
+        alarm[cells[0], cells[1] + first] &= ~_usual_at(
+            seen, usual, params, None if counts_rows is None else counts_rows[cells[0]]
+        )
     # The count today that would have crossed h, given the sum carried in from yesterday.
     carried = np.zeros_like(statistic)
     carried[:, 1:] = np.nan_to_num(statistic[:, :-1])
     threshold = mean + sigma * (params.cusum_h + params.cusum_k - carried)
-    if first < columns:
-        alarm &= ~_usual_counts(alarm, runs[0], runs[1], params, counts_rows)
     return Detection(
         method="cusum",
         window=params.cusum_baseline,
@@ -251,6 +254,34 @@ def cusum(
         statistic=statistic,
         alarm=alarm,
     )
+
+
+def _runs(
+    fired: Flags, sums: Counts, observed: Counts, mean: Counts, params: Parameters
+) -> tuple[Counts, Counts]:
+    """For each alarm of CUSUM (`fired`, time-major, in the order of `np.nonzero(fired.T)`):
+    the counts and the expected counts (each period's, no lower than the floor) summed over
+    its run, in time order, as the recursion would have added them up."""
+    periods = fired.shape[0]
+    restart = fired | (sums == 0.0)
+    last = np.where(restart, np.arange(periods)[:, np.newaxis], -1)
+    np.maximum.accumulate(last, axis=0, out=last)
+    row, column = np.nonzero(fired.T)
+    begin = np.zeros(len(row), dtype=np.int64)
+    later = column > 0
+    begin[later] = last[column[later] - 1, row[later]] + 1
+    seen = np.zeros(len(row))
+    usual = np.zeros(len(row))
+    floor = params.min_sigma**2
+    step = begin.copy()
+    active = np.arange(len(row))
+    while len(active):
+        r, c = row[active], step[active]
+        seen[active] += observed[r, c]
+        usual[active] += np.maximum(mean[r, c], floor)
+        step[active] += 1
+        active = active[step[active] <= column[active]]
+    return seen, usual
 
 
 def ewma(
