@@ -1001,8 +1001,8 @@ def _alarms_of(
         confirmed = np.bincount(cells, weights=counts[rows, 6], minlength=size).reshape(n, columns)
         killed = np.bincount(cells, weights=counts[rows, 7], minlength=size).reshape(n, columns)
         found: list[Alarm] = []
-        for method in settings_.methods:
-            result = detection.detect(observed, method, params, counted)
+        results = detection.detect_all(observed, settings_.methods, params, counted)
+        for method, result in zip(settings_.methods, results, strict=True):
             hits = np.argwhere(result.alarm[:, report_from:])
             for r, c in hits.tolist():
                 c += report_from
