@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -1090,11 +1091,19 @@ def _series_labels(framework: IndicatorFramework) -> dict[tuple[int, int], str]:
 FIGURES = ("window", "expected", "observed", "threshold", "statistic", "confirmed", "killed")
 
 
-def _same(signal: Signal, alarm: Alarm) -> bool:
+def _same(figures: Sequence[Any], alarm: Alarm) -> bool:
+    figured = [getattr(alarm, name) for name in FIGURES]
+    if figures == figured:  # most often: the same numbers, read back exactly
+        return True
     return all(
-        math.isclose(float(getattr(signal, name)), float(getattr(alarm, name)), abs_tol=1e-9)
-        for name in FIGURES
+        math.isclose(float(value), float(figure), abs_tol=1e-9)
+        for value, figure in zip(figures, figured, strict=True)
     )
+
+
+# Fresh signals past this many go to PostgreSQL by COPY (a full scan stores tens of thousands).
+COPY_SIGNALS = 1000
+_SIGNAL_FIELDS = [f.attname for f in Signal._meta.concrete_fields]
 
 
 @transaction.atomic
@@ -1114,12 +1123,17 @@ def store_alarms(
         existing = existing.filter(period_start__gte=period_start(since, Period.MONTH))
     if places is not None:
         existing = existing.filter(place_id__in=places)
-    known = {
-        (s.place_id, s.series, s.method, s.period, s.period_start): s for s in existing.iterator()
+    # The stored cells as plain values: a full scan compares tens of thousands of them.
+    known: dict[tuple[int, str, str, str, dt.date], tuple[Any, ...]] = {
+        (place, series, method, period, start): (pk, state, rest)
+        for pk, state, place, series, method, period, start, *rest in existing.values_list(
+            "pk", "state", "place_id", "series", "method", "period", "period_start", *FIGURES
+        )
     }
     result = ScanResult()
-    fresh: list[Signal] = []
-    changed: list[Signal] = []
+    now = timezone.now()
+    fresh: list[dict[str, Any]] = []
+    changed: dict[int, Alarm] = {}
     seen: set[tuple[int, str, str, str, dt.date]] = set()
     for alarm in alarms:
         series = labels.get((alarm.family, alarm.ref))
@@ -1127,48 +1141,74 @@ def store_alarms(
             continue
         key = (alarm.place_id, series, alarm.method, alarm.period, alarm.start)
         seen.add(key)
-        signal = known.get(key)
-        if signal is None:
+        stored = known.get(key)
+        if stored is None:
             fresh.append(
-                Signal(
-                    framework=framework,
-                    place_id=alarm.place_id,
-                    event_type_id=alarm.ref if alarm.family == FAMILY_TYPE else None,
-                    indicator_id=alarm.ref if alarm.family == FAMILY_INDICATOR else None,
-                    series=series,
-                    method=alarm.method,
-                    period=alarm.period,
-                    period_start=alarm.start,
+                {
+                    "framework_id": framework.pk,
+                    "place_id": alarm.place_id,
+                    "event_type_id": alarm.ref if alarm.family == FAMILY_TYPE else None,
+                    "indicator_id": alarm.ref if alarm.family == FAMILY_INDICATOR else None,
+                    "series": series,
+                    "method": alarm.method,
+                    "period": alarm.period,
+                    "period_start": alarm.start,
                     **{name: getattr(alarm, name) for name in FIGURES},
-                )
+                }
             )
-        elif not _same(signal, alarm):
-            for name in FIGURES:
-                setattr(signal, name, getattr(alarm, name))
-            changed.append(signal)
-    now = timezone.now()
-    if fresh:
-        Signal.objects.bulk_create(fresh, batch_size=2000)
-    for signal in changed:
+        elif not _same(stored[2], alarm):
+            changed[stored[0]] = alarm
+    created = _create_signals(fresh, now)
+    updated = list(Signal.objects.filter(pk__in=list(changed)))
+    for signal in updated:
+        for name in FIGURES:
+            setattr(signal, name, getattr(changed[signal.pk], name))
         signal.updated_at = now
-    if changed:
-        Signal.objects.bulk_update(changed, [*FIGURES, "updated_at"], batch_size=2000)
+    if updated:
+        Signal.objects.bulk_update(updated, [*FIGURES, "updated_at"], batch_size=2000)
     stale = [
-        s.pk
-        for key, s in known.items()
-        if key not in seen and s.state == SignalState.NEW and _in_range(s, since)
+        pk
+        for key, (pk, state, _figures) in known.items()
+        if key not in seen and state == SignalState.NEW and _in_range(key[4], key[3], since)
     ]
     if stale:
         Signal.objects.filter(pk__in=stale).delete()
-    result.signals = [*fresh, *changed]
-    result.created, result.updated, result.withdrawn = len(fresh), len(changed), len(stale)
+    result.signals = [*created, *updated]
+    result.created, result.updated, result.withdrawn = len(created), len(updated), len(stale)
     return result
 
 
-def _in_range(signal: Signal, since: dt.date | None) -> bool:
+def _create_signals(rows: list[dict[str, Any]], now: dt.datetime) -> list[Signal]:
+    """Insert the signals (field values by attribute name); returns them, saved."""
+    if connection.vendor != "postgresql" or len(rows) <= COPY_SIGNALS:
+        signals = [Signal(**row) for row in rows]
+        return Signal.objects.bulk_create(signals, batch_size=2000)
+    # PostgreSQL, many rows: ids taken from the table's own sequence, then one COPY; the
+    # signals handed back are built as if read from the database (`from_db`).
+    table = Signal._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        names = ", ".join(f'"{name}"' for name in _SIGNAL_FIELDS)
+        values = []
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                row.update(
+                    id=pk, uuid=uuid.uuid4(), created_at=now, updated_at=now, state=SignalState.NEW
+                )
+                value = tuple(row[name] for name in _SIGNAL_FIELDS)
+                copy.write_row(value)
+                values.append(value)
+    return [Signal.from_db(connection.alias, _SIGNAL_FIELDS, value) for value in values]
+
+
+def _in_range(start: dt.date, period: str, since: dt.date | None) -> bool:
     if since is None:
         return True
-    return signal.period_start >= period_start(since, signal.period)
+    return start >= period_start(since, period)
 
 
 def _method_key(method: str) -> str:

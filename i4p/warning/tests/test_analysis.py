@@ -395,6 +395,31 @@ def test_a_burst_of_reports_in_one_district_makes_a_signal_there_and_above_not_n
     assert {s.pk for s in result.signals} == set(Signal.objects.values_list("pk", flat=True))
 
 
+def test_signals_stored_in_bulk_are_the_signals_stored_one_by_one(
+    world: WarningWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiet_background(world)
+    burst(world, world.tamale, TODAY - dt.timedelta(days=1))
+    analysis.rebuild_counts()
+
+    def stored() -> set[tuple[Any, ...]]:
+        return set(
+            Signal.objects.values_list(
+                "place_id", "series", "method", "period", "period_start", *analysis.FIGURES
+            )
+        )
+
+    analysis.scan(until=TODAY)
+    one_by_one = stored()
+    Signal.objects.all().delete()
+    monkeypatch.setattr(analysis, "COPY_SIGNALS", 0)  # PostgreSQL: COPY from the first
+    result = analysis.scan(until=TODAY)
+
+    assert stored() == one_by_one
+    assert {(s.pk, s.uuid) for s in result.signals} == set(Signal.objects.values_list("pk", "uuid"))
+    assert all(s.state == SignalState.NEW and s.place_id for s in result.signals)
+
+
 def test_a_framework_may_ask_for_each_sub_type_as_its_own_series(world: WarningWorld) -> None:
     world.framework.parameters = {"sub_types": True}
     world.framework.save(update_fields=["parameters"])
