@@ -18,17 +18,21 @@ recomputes the whole table and `scan` the whole history (`i4p analyse`).
 
 The scan reads the counts into one matrix per period kind (series x periods, series = place x
 event type, place x all events, place x indicator) and runs the methods of `detection` over
-all rows at once; every alarm becomes (or updates) one `Signal`.
+all rows at once; every alarm becomes (or updates) one `Signal`. A full scan on PostgreSQL
+reads the counts in parts of whole places, by binary COPY in a thread: the server makes the
+next part on the other core while this one is judged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import select
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,11 +40,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
+from psycopg import pq
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
@@ -786,14 +791,18 @@ _COUNT_COLUMNS = (
 )
 
 
-def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
-    """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
+def _count_sql() -> str:
     if connection.vendor == "postgresql":
         day = "CAST(\"day\" - DATE '1970-01-01' AS INTEGER)"
     else:
         day = 'CAST(julianday("day") - 2440587.5 AS INTEGER)'
     columns = ", ".join(sql.format(day=day) for sql, _kind in _COUNT_COLUMNS)
-    sql = f"SELECT {columns} FROM {Count._meta.db_table} WHERE \"precision\" <> 'year'"  # noqa: S608
+    return f"SELECT {columns} FROM {Count._meta.db_table} WHERE \"precision\" <> 'year'"  # noqa: S608
+
+
+def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
+    """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
+    sql = _count_sql()
     params: list[Any] = []
     ids = None if place_ids is None else sorted(set(place_ids))
     if ids is not None:
@@ -802,9 +811,44 @@ def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
         sql += f" AND place_id IN ({', '.join(['%s'] * len(ids))})"
         params = ids
     if connection.vendor == "postgresql" and ids is None:
-        return _copy_counts(sql)
+        connection.ensure_connection()
+        return _copy_counts(connection.connection, sql)
     blocks = list(_rows(sql, params, READ_WIDTH, 500_000))
     return np.concatenate(blocks) if blocks else np.zeros((0, READ_WIDTH))
+
+
+# A full scan reads the counts in this many parts (see `_count_parts`).
+COUNT_PARTS = 8
+
+
+def _count_parts(parts: int) -> Iterator[Floats]:
+    """Every count row, in `parts` parts of whole places (so of whole series). On PostgreSQL
+    the next part is read while the caller works on this one: the server makes it on the
+    other core. Until the last part is taken the connection is busy: the caller must not use
+    the database meanwhile (its queries would wait for the part being read)."""
+    if connection.vendor != "postgresql":
+        yield read_counts()
+        return
+    ids = sorted(Place.objects.values_list("pk", flat=True))
+    # Whole places in each part; the first and last parts are open-ended, so a place made
+    # meanwhile is still read.
+    bounds = sorted({ids[n * len(ids) // parts] for n in range(1, parts)} if ids else set())
+    wheres = [
+        " AND ".join(f"place_id {op} {int(bound)}" for op, bound in pair if bound is not None)
+        for pair in zip(
+            [(">=", b) for b in [None, *bounds]], [("<", b) for b in [*bounds, None]], strict=True
+        )
+    ]
+    sqls = [_count_sql() + (f" AND {where}" if where else "") for where in wheres]
+    connection.ensure_connection()
+    raw = connection.connection
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="i4p-counts") as reader:
+        ahead = reader.submit(_copy_counts, raw, sqls[0])
+        for sql in sqls[1:]:
+            ready = ahead.result()
+            ahead = reader.submit(_copy_counts, raw, sql)
+            yield ready
+        yield ahead.result()
 
 
 # PostgreSQL's binary COPY: a 19-byte header, then per row a 16-bit field count and, per
@@ -820,28 +864,62 @@ _COPY_ROW = np.dtype(
 )
 
 
-def _copy_counts(sql: str) -> Floats:
+def _copy_counts(raw: Any, sql: str) -> Floats:
     """PostgreSQL: the rows as binary COPY, read by numpy as fixed-width records (no Python
-    row objects, no text to parse: every column is a fixed-width number, none is NULL)."""
-    chunks: list[bytes] = []
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)") as copy,
-    ):
-        for data in copy:
-            chunks.append(bytes(data))
-    raw = b"".join(chunks)
-    if not raw.startswith(_COPY_HEADER):
-        raise RuntimeError("PostgreSQL sent an unexpected COPY header.")
-    extension = int.from_bytes(raw[15:19], "big")
-    body = memoryview(raw)[19 + extension : len(raw) - 2]
+    row objects, no text to parse: every column is a fixed-width number, none is NULL).
+
+    Read through libpq itself (psycopg's `pq` layer, on `raw`, the psycopg connection): one
+    call a row, where psycopg's `Copy` runs a generator a row. It waits for the server
+    outside Python's lock, so it can run in a thread beside the detection (`_count_parts`)."""
+    pgconn = raw.pgconn
+    with raw.lock:
+        pgconn.send_query(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)".encode())
+        while pgconn.flush():
+            select.select([], [pgconn.socket], [])
+        _wait_result(pgconn, pq.ExecStatus.COPY_OUT)
+        data = bytearray()
+        take = pgconn.get_copy_data
+        while True:
+            size, row = take(1)
+            if size > 0:
+                data += row
+            elif size == 0:  # nothing whole in the buffer: wait for the server
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            else:
+                break
+        _wait_result(pgconn, pq.ExecStatus.COMMAND_OK)
+    raw_bytes = bytes(data)
+    if not raw_bytes.startswith(_COPY_HEADER):
+        raise DatabaseError("PostgreSQL sent an unexpected COPY header.")
+    extension = int.from_bytes(raw_bytes[15:19], "big")
+    body = memoryview(raw_bytes)[19 + extension : len(raw_bytes) - 2]
     records = np.frombuffer(body, dtype=_COPY_ROW)
     if len(records) and (records["fields"] != READ_WIDTH).any():
-        raise RuntimeError("PostgreSQL sent rows of another width.")
+        raise DatabaseError("PostgreSQL sent rows of another width.")
     matrix = np.empty((len(records), READ_WIDTH))
     for n in range(READ_WIDTH):
         matrix[:, n] = records[f"value{n}"]
     return matrix
+
+
+def _wait_result(pgconn: Any, status: pq.ExecStatus) -> None:
+    """Take the next result; raise unless it has `status`. After the COPY's end, take the
+    rest too, leaving the connection ready for the next query."""
+    result = _next_result(pgconn)
+    failed = result is None or result.status != status
+    if failed or status != pq.ExecStatus.COPY_OUT:
+        while _next_result(pgconn) is not None:
+            pass
+    if failed:
+        raise DatabaseError("no result" if result is None else result.get_error_message())
+
+
+def _next_result(pgconn: Any) -> Any:
+    while pgconn.is_busy():
+        select.select([pgconn.socket], [], [])
+        pgconn.consume_input()
+    return pgconn.get_result()
 
 
 # -- the scan --------------------------------------------------------------------------------
@@ -913,12 +991,17 @@ class _Series:
     ordered: Ints  # inverse[order], for finding one block of series by bisection
 
 
-def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
-    """Lay the count rows out as series (place x all, place x type, place x indicator).
+@dataclass(frozen=True)
+class _Kinds:
+    """What makes a framework's series: each event type's series (itself, or its parent when
+    sub-types roll up), and the indicators judged for conflict."""
 
-    Sub-types count towards their type's series unless the framework asks for sub-type series
-    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge. Only indices
-    are made here, never copies of the rows: at ten million reports the rows are a gigabyte."""
+    parent_of: dict[int, int]
+    types: set[int]
+    indicators: set[int]
+
+
+def _kinds_of(framework: IndicatorFramework) -> _Kinds:
     parent_of = dict(EventType.objects.filter(framework=framework).values_list("pk", "parent_id"))
     types = set(parent_of)
     if not settings_of(framework).sub_types:
@@ -930,6 +1013,16 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
             "pk", flat=True
         )
     )
+    return _Kinds(parent_of=parent_of, types=types, indicators=indicators)
+
+
+def _series_of(counts: Floats, kinds: _Kinds) -> _Series:
+    """Lay the count rows out as series (place x all, place x type, place x indicator).
+
+    Sub-types count towards their type's series unless the framework asks for sub-type series
+    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge. Only indices
+    are made here, never copies of the rows: at ten million reports the rows are a gigabyte."""
+    parent_of, types, indicators = kinds.parent_of, kinds.types, kinds.indicators
     place = counts[:, 0].astype(np.int64)
     event_type = counts[:, 1].astype(np.int64)
     indicator = counts[:, 2].astype(np.int64)
@@ -1035,17 +1128,22 @@ def detect_alarms(
     until: dt.date,
     since: dt.date | None = None,
     block: int = 2048,
+    kinds: _Kinds | None = None,
+    first_days: Mapping[int, int] | None = None,
 ) -> tuple[list[Alarm], int, int]:
     """Every alarm in `counts` (rows as `read_counts` gives them) from `since` to `until`.
 
-    Returns (alarms, series, cells).
+    When `counts` is one part of the table (whole places: `_count_parts`), `first_days` gives
+    the table's first day number per precision code, so that every part's matrices begin on
+    the same period as the whole table's would; `kinds` (`_kinds_of`) spares the part a
+    query. Returns (alarms, series, cells).
     """
     settings_ = settings_of(framework)
     alarms: list[Alarm] = []
     total_series = total_cells = 0
     if not len(counts):
         return alarms, 0, 0
-    layout = _series_of(counts, framework)
+    layout = _series_of(counts, kinds or _kinds_of(framework))
     days = counts[:, 4].astype(np.int64)
     precision = counts[:, 3].astype(np.int64)
     end_day = day_number(until)
@@ -1054,7 +1152,15 @@ def detect_alarms(
         if not allowed.any():
             continue
         index = _period_index(days, period)
-        first = int(index[allowed].min())
+        if first_days is None:
+            first = int(index[allowed].min())
+        else:
+            earliest = min(
+                day for code, day in first_days.items() if code <= PRECISION_CODE[period]
+            )
+            first = int(_period_index(np.array([earliest]), period)[0])
+            # A row written since `first_days` were read may lie earlier still.
+            first = min(first, int(index[allowed].min()))
         last = int(_period_index(np.array([end_day]), period)[0])
         columns = last - first + 1
         report_from = 0
@@ -1227,7 +1333,8 @@ def scan(
     `places`: only the series of these places (an incremental scan); `since`: only alarms in
     periods from this day on are stored or withdrawn (the series' whole history is still read,
     so the result equals a full scan's for those cells). Every active framework is scanned
-    when `framework` is None.
+    when `framework` is None. `seconds` of the result: waiting for the counts (a full scan on
+    PostgreSQL reads them in parts, the next while detecting in this one), detecting, storing.
     """
     frameworks = (
         [framework]
@@ -1237,14 +1344,31 @@ def scan(
     wanted = None if places is None else set(places)
     until = until or timezone.localdate()
     total = ScanResult()
-    started = time.perf_counter()
-    counts = read_counts(wanted)
-    total.seconds["read"] = time.perf_counter() - started
-    for item in frameworks:
-        settings_ = settings_of(item)
-        begin = time.perf_counter()
-        alarms, series, cells = detect_alarms(counts, item, until=until, since=since)
-        total.seconds["detect"] = total.seconds.get("detect", 0.0) + time.perf_counter() - begin
+    total.seconds = {"read": 0.0, "detect": 0.0, "store": 0.0}
+    # Everything detection asks of the database is asked first: while the counts are read
+    # part by part, the connection is busy reading the next part.
+    plans = [(item, settings_of(item), _kinds_of(item)) for item in frameworks]
+    found: list[list[Alarm]] = [[] for _plan in plans]
+    first_days = None
+    if wanted is None and connection.vendor == "postgresql":
+        first_days = _first_days()
+        parts = _count_parts(COUNT_PARTS)
+    else:
+        parts = iter([read_counts(wanted)])
+    clock = time.perf_counter()
+    for counts in parts:
+        total.seconds["read"] += time.perf_counter() - clock
+        for (item, _settings, kinds), alarms in zip(plans, found, strict=True):
+            begin = time.perf_counter()
+            more, series, cells = detect_alarms(
+                counts, item, until=until, since=since, kinds=kinds, first_days=first_days
+            )
+            alarms.extend(more)
+            total.seconds["detect"] += time.perf_counter() - begin
+            total.series += series
+            total.cells += cells
+        clock = time.perf_counter()
+    for (item, settings_, _kinds), alarms in zip(plans, found, strict=True):
         begin = time.perf_counter()
         stored = store_alarms(
             [replace(a, method=_method_key(a.method)) for a in alarms],
@@ -1253,15 +1377,24 @@ def scan(
             since=since,
             periods=settings_.periods,
         )
-        total.seconds["store"] = total.seconds.get("store", 0.0) + time.perf_counter() - begin
+        total.seconds["store"] += time.perf_counter() - begin
         total.signals += stored.signals
         total.created += stored.created
         total.updated += stored.updated
         total.withdrawn += stored.withdrawn
-        total.series += series
-        total.cells += cells
         total.alarms += len(alarms)
     return total
+
+
+def _first_days() -> dict[int, int]:
+    """The first day number of each precision scanned in the count table (its index on
+    precision and day answers each at once)."""
+    firsts = {}
+    for name in SCANNED_PERIODS:
+        first = Count.objects.filter(precision=name).aggregate(first=Min("day"))["first"]
+        if first is not None:
+            firsts[PRECISION_CODE[name]] = day_number(first)
+    return firsts
 
 
 def signal_is_confirmed(signal: Signal) -> bool:
