@@ -1092,15 +1092,41 @@ def _alarms_of(
         cells = local * columns + (index[rows] - first)
         size = n * columns
         observed = np.bincount(cells, weights=measure, minlength=size).reshape(n, columns)
-        confirmed = np.bincount(cells, weights=counts[rows, 6], minlength=size).reshape(n, columns)
-        killed = np.bincount(cells, weights=counts[rows, 7], minlength=size).reshape(n, columns)
+        judged = []
+        for method, result in zip(
+            settings_.methods,
+            detection.detect_all(observed, settings_.methods, params, counted),
+            strict=True,
+        ):
+            r, c = np.nonzero(result.alarm[:, report_from:])
+            c += report_from
+            figures = [
+                getattr(result, name)[r, c]
+                for name in ("expected", "observed", "threshold", "statistic")
+            ]
+            judged.append((method, result.window, r, c, figures))
+        # Confirmed reports and the killed: only where an alarm is, from the count rows there.
+        hit = np.unique(np.concatenate([r * columns + c for _m, _w, r, c, _f in judged]))
+        wanted = np.zeros(size, dtype=bool)
+        wanted[hit] = True
+        chosen = wanted[cells]
+        at = np.searchsorted(hit, cells[chosen])
+        picked = rows[chosen]
+        confirmed = np.bincount(at, weights=counts[picked, 6], minlength=len(hit))
+        killed = np.bincount(at, weights=counts[picked, 7], minlength=len(hit))
         found: list[Alarm] = []
-        results = detection.detect_all(observed, settings_.methods, params, counted)
-        for method, result in zip(settings_.methods, results, strict=True):
-            hits = np.argwhere(result.alarm[:, report_from:])
-            for r, c in hits.tolist():
-                c += report_from
-                key, ref = divmod(int(series[b + r]), refs)
+        for method, window, r, c, figures in judged:
+            where = np.searchsorted(hit, r * columns + c)
+            rows_of = zip(
+                r.tolist(),
+                c.tolist(),
+                *(f.tolist() for f in figures),
+                confirmed[where].tolist(),
+                killed[where].tolist(),
+                strict=True,
+            )
+            for r_, c_, expected, seen, threshold, statistic, confirmed_, killed_ in rows_of:
+                key, ref = divmod(int(series[b + r_]), refs)
                 found.append(
                     Alarm(
                         place_id=key // 3,
@@ -1108,14 +1134,14 @@ def _alarms_of(
                         ref=ref,
                         method=method,
                         period=period,
-                        start=_period_day(first + c, period),
-                        window=result.window,
-                        expected=float(result.expected[r, c]),
-                        observed=float(result.observed[r, c]),
-                        threshold=float(result.threshold[r, c]),
-                        statistic=float(result.statistic[r, c]),
-                        confirmed=float(confirmed[r, c]),
-                        killed=int(killed[r, c]),
+                        start=_period_day(first + c_, period),
+                        window=window,
+                        expected=expected,
+                        observed=seen,
+                        threshold=threshold,
+                        statistic=statistic,
+                        confirmed=confirmed_,
+                        killed=int(killed_),
                     )
                 )
         yield found, n
