@@ -766,8 +766,9 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
 # -- reading counts for the scan -----------------------------------------------------------
 
 # Columns read: place, event type, indicator, precision code, day number, reports, confirmed,
-# killed, injured, displaced, value sum.
-READ_WIDTH = 11
+# killed, value sum (what the scan judges or shows; the injured and displaced it does not).
+READ_WIDTH = 9
+VALUE_SUM = 8
 
 
 _COUNT_COLUMNS = (
@@ -785,8 +786,6 @@ _COUNT_COLUMNS = (
     ("CAST(reports AS INTEGER)", ">i4"),
     ("CAST(confirmed AS INTEGER)", ">i4"),
     ("CAST(killed AS INTEGER)", ">i4"),
-    ("CAST(injured AS INTEGER)", ">i4"),
-    ("CAST(displaced AS INTEGER)", ">i4"),
     ("CAST(COALESCE(value_sum, 0) AS DOUBLE PRECISION)", ">f8"),
 )
 
@@ -1088,7 +1087,7 @@ def _alarms_of(
         family = (series[b : b + n] // refs) % 3
         counted = family != FAMILY_INDICATOR
         # Indicators are judged on the sum of their values.
-        measure = np.where(counted[local], counts[rows, measure_column], counts[rows, 10])
+        measure = np.where(counted[local], counts[rows, measure_column], counts[rows, VALUE_SUM])
         cells = local * columns + (index[rows] - first)
         size = n * columns
         observed = np.bincount(cells, weights=measure, minlength=size).reshape(n, columns)
