@@ -243,13 +243,16 @@ def cusum(
     mean, sd = moving_baseline(observed, params.cusum_baseline, 1 + params.guard, sums)
     sigma = np.maximum(sd, params.min_sigma)
     rows, columns = observed.shape
-    statistic = np.full((rows, columns), np.nan)
+    statistic = np.empty((rows, columns))
     alarm = np.zeros((rows, columns), dtype=bool)
     first = _ready_from(mean)
+    statistic[:, :first] = np.nan
     if first < columns:
         # The recursion runs over time, vectorised over every series; time-major copies keep
-        # each step's reads and writes contiguous, and each step is four calls into numpy.
-        z = np.ascontiguousarray(((observed[:, first:] - mean[:, first:]) / sigma[:, first:]).T)
+        # each step's reads and writes contiguous, and each step is a few calls into numpy.
+        z = observed[:, first:] - mean[:, first:]
+        z /= sigma[:, first:]
+        z = np.ascontiguousarray(z.T)
         z -= params.cusum_k
         # An alarm needs the sum over h and enough events in the period: where they are too
         # few, the limit is out of reach.
@@ -273,10 +276,12 @@ def cusum(
             seen, usual, params, None if counts_rows is None else counts_rows[cells[0]]
         )
     # The count today that would have crossed h, given the sum carried in from yesterday.
-    carried = np.zeros_like(statistic)
+    threshold = np.zeros_like(statistic)  # what is carried in, first
     if first + 1 < columns:  # before `first` the statistic is NaN: nothing carried
-        carried[:, first + 1 :] = statistic[:, first:-1]
-    threshold = mean + sigma * (params.cusum_h + params.cusum_k - carried)
+        threshold[:, first + 1 :] = statistic[:, first:-1]
+    np.subtract(params.cusum_h + params.cusum_k, threshold, out=threshold)
+    threshold *= sigma
+    threshold += mean
     return Detection(
         method="cusum",
         window=params.cusum_baseline,
