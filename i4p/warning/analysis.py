@@ -34,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -949,7 +949,7 @@ class Alarm:
 class ScanResult:
     """What a scan found: the signals that are new or changed (for alert rules), and figures."""
 
-    signals: list[Signal] = field(default_factory=list)
+    signals: SignalList = field(default_factory=lambda: SignalList())
     created: int = 0
     updated: int = 0
     withdrawn: int = 0
@@ -1304,18 +1304,18 @@ def store_alarms(
     ]
     if stale:
         Signal.objects.filter(pk__in=stale).delete()
-    result.signals = [*created, *updated]
+    result.signals = SignalList(created, updated)
     result.created, result.updated, result.withdrawn = len(created), len(updated), len(stale)
     return result
 
 
-def _create_signals(rows: list[dict[str, Any]], now: dt.datetime) -> list[Signal]:
+def _create_signals(rows: list[dict[str, Any]], now: dt.datetime) -> list[Signal] | _Written:
     """Insert the signals (field values by attribute name); returns them, saved."""
     if connection.vendor != "postgresql" or len(rows) <= COPY_SIGNALS:
         signals = [Signal(**row) for row in rows]
         return Signal.objects.bulk_create(signals, batch_size=2000)
-    # PostgreSQL, many rows: ids taken from the table's own sequence, then one COPY; the
-    # signals handed back are built as if read from the database (`from_db`).
+    # PostgreSQL, many rows: ids taken from the table's own sequence, then one COPY of text
+    # made here (every column's type is known: no per-value adaptation).
     table = Signal._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1325,15 +1325,88 @@ def _create_signals(rows: list[dict[str, Any]], now: dt.datetime) -> list[Signal
         ids = [pk for (pk,) in cursor.fetchall()]
         names = ", ".join(f'"{name}"' for name in _SIGNAL_FIELDS)
         values = []
+        lines = []
+        moment = now.isoformat()
+        for pk, row in zip(ids, rows, strict=True):
+            row.update(
+                id=pk, uuid=uuid.uuid4(), created_at=now, updated_at=now, state=SignalState.NEW
+            )
+            values.append(tuple(row[name] for name in _SIGNAL_FIELDS))
+            lines.append(
+                f"{pk}\t{row['uuid']}\t{moment}\t{moment}\t{row['framework_id']}\t"
+                f"{row['place_id']}\t{_copy_value(row['event_type_id'])}\t"
+                f"{_copy_value(row['indicator_id'])}\t{_copy_value(row['series'])}\t"
+                f"{_copy_value(row['method'])}\t{_copy_value(row['period'])}\t"
+                f"{row['period_start'].isoformat()}\t{int(row['window'])}\t"
+                f"{float(row['expected'])!r}\t{float(row['observed'])!r}\t"
+                f"{float(row['threshold'])!r}\t{float(row['statistic'])!r}\t"
+                f"{float(row['confirmed'])!r}\t{int(row['killed'])}\t{SignalState.NEW.value}\n"
+            )
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                row.update(
-                    id=pk, uuid=uuid.uuid4(), created_at=now, updated_at=now, state=SignalState.NEW
-                )
-                value = tuple(row[name] for name in _SIGNAL_FIELDS)
-                copy.write_row(value)
-                values.append(value)
-    return [Signal.from_db(connection.alias, _SIGNAL_FIELDS, value) for value in values]
+            copy.write("".join(lines).encode())
+    return _Written(rows=values, alias=connection.alias)
+
+
+def _copy_value(value: int | str | None) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, int):
+        return str(value)
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+@dataclass
+class _Written:
+    """Signals stored by COPY: their values, in `_SIGNAL_FIELDS` order."""
+
+    rows: list[tuple[Any, ...]]
+    alias: str
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class SignalList(Sequence[Signal]):
+    """The signals a scan made or changed. Those stored by COPY become model instances when
+    the list is first read: a full scan stores tens of thousands, which nobody reads one by
+    one (building them took longer than storing them)."""
+
+    def __init__(self, *parts: list[Signal] | _Written) -> None:
+        self._parts = list(parts)
+
+    def extend(self, other: SignalList) -> None:
+        self._parts += other._parts
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def _signals(self) -> list[Signal]:
+        if len(self._parts) != 1 or isinstance(self._parts[0], _Written):
+            made: list[Signal] = []
+            for part in self._parts:
+                if isinstance(part, _Written):
+                    made += [Signal.from_db(part.alias, _SIGNAL_FIELDS, row) for row in part.rows]
+                else:
+                    made += part
+            self._parts = [made]
+        only = self._parts[0]
+        assert not isinstance(only, _Written)
+        return only
+
+    @overload
+    def __getitem__(self, index: int) -> Signal: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Signal]: ...
+
+    def __getitem__(self, index: int | slice) -> Signal | list[Signal]:
+        return self._signals()[index]
+
+    def __iter__(self) -> Iterator[Signal]:
+        return iter(self._signals())
 
 
 def _in_range(start: dt.date, period: str, since: dt.date | None) -> bool:
@@ -1403,7 +1476,7 @@ def scan(
             periods=settings_.periods,
         )
         total.seconds["store"] += time.perf_counter() - begin
-        total.signals += stored.signals
+        total.signals.extend(stored.signals)
         total.created += stored.created
         total.updated += stored.updated
         total.withdrawn += stored.withdrawn
