@@ -14,7 +14,9 @@ Measured in one run, in one process, each step timed on its own:
 - `rebuild_counts`: the count table from every report (what `i4p analyse` does first);
 - the full scan from the maintained counts, `scan()` (read the counts, detect with the
   framework's methods over every series at once, store the signals) — the target is < 10 s;
-  then the same scan again (signals already stored: compares, writes nothing);
+  on PostgreSQL the counts come in parts, the next read while this one is judged, so "read"
+  is the time spent waiting for them; then the same scan again (signals already stored:
+  compares, writes nothing);
 - baseline 1, pandas: read the reports, expand every report to its district, region and
   country, `groupby(place, type, day).size()`, unstack into the same series x days matrix and
   run the same detection (numpy, 2,048 series at a time) on it: the straightforward way;

@@ -18,28 +18,34 @@ recomputes the whole table and `scan` the whole history (`i4p analyse`).
 
 The scan reads the counts into one matrix per period kind (series x periods, series = place x
 event type, place x all events, place x indicator) and runs the methods of `detection` over
-all rows at once; every alarm becomes (or updates) one `Signal`.
+all rows at once; every alarm becomes (or updates) one `Signal`. A full scan on PostgreSQL
+reads the counts in parts of whole places, by binary COPY in a thread: the server makes the
+next part on the other core while this one is judged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import select
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any, cast, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Field, Q, QuerySet
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Field, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
+from psycopg import pq
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
@@ -795,8 +801,9 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
 # -- reading counts for the scan -----------------------------------------------------------
 
 # Columns read: place, event type, indicator, precision code, day number, reports, confirmed,
-# killed, injured, displaced, value sum.
-READ_WIDTH = 11
+# killed, value sum (what the scan judges or shows; the injured and displaced it does not).
+READ_WIDTH = 9
+VALUE_SUM = 8
 
 
 _COUNT_COLUMNS = (
@@ -814,20 +821,22 @@ _COUNT_COLUMNS = (
     ("CAST(reports AS INTEGER)", ">i4"),
     ("CAST(confirmed AS INTEGER)", ">i4"),
     ("CAST(killed AS INTEGER)", ">i4"),
-    ("CAST(injured AS INTEGER)", ">i4"),
-    ("CAST(displaced AS INTEGER)", ">i4"),
     ("CAST(COALESCE(value_sum, 0) AS DOUBLE PRECISION)", ">f8"),
 )
 
 
-def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
-    """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
+def _count_sql() -> str:
     if connection.vendor == "postgresql":
         day = "CAST(\"day\" - DATE '1970-01-01' AS INTEGER)"
     else:
         day = 'CAST(julianday("day") - 2440587.5 AS INTEGER)'
     columns = ", ".join(sql.format(day=day) for sql, _kind in _COUNT_COLUMNS)
-    sql = f"SELECT {columns} FROM {Count._meta.db_table} WHERE \"precision\" <> 'year'"  # noqa: S608
+    return f"SELECT {columns} FROM {Count._meta.db_table} WHERE \"precision\" <> 'year'"  # noqa: S608
+
+
+def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
+    """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
+    sql = _count_sql()
     params: list[Any] = []
     ids = None if place_ids is None else sorted(set(place_ids))
     if ids is not None:
@@ -836,9 +845,44 @@ def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
         sql += f" AND place_id IN ({', '.join(['%s'] * len(ids))})"
         params = ids
     if connection.vendor == "postgresql" and ids is None:
-        return _copy_counts(sql)
+        connection.ensure_connection()
+        return _copy_counts(connection.connection, sql)
     blocks = list(_rows(sql, params, READ_WIDTH, 500_000))
     return np.concatenate(blocks) if blocks else np.zeros((0, READ_WIDTH))
+
+
+# A full scan reads the counts in this many parts (see `_count_parts`).
+COUNT_PARTS = 8
+
+
+def _count_parts(parts: int) -> Iterator[Floats]:
+    """Every count row, in `parts` parts of whole places (so of whole series). On PostgreSQL
+    the next part is read while the caller works on this one: the server makes it on the
+    other core. Until the last part is taken the connection is busy: the caller must not use
+    the database meanwhile (its queries would wait for the part being read)."""
+    if connection.vendor != "postgresql":
+        yield read_counts()
+        return
+    ids = sorted(Place.objects.values_list("pk", flat=True))
+    # Whole places in each part; the first and last parts are open-ended, so a place made
+    # meanwhile is still read.
+    bounds = sorted({ids[n * len(ids) // parts] for n in range(1, parts)} if ids else set())
+    wheres = [
+        " AND ".join(f"place_id {op} {int(bound)}" for op, bound in pair if bound is not None)
+        for pair in zip(
+            [(">=", b) for b in [None, *bounds]], [("<", b) for b in [*bounds, None]], strict=True
+        )
+    ]
+    sqls = [_count_sql() + (f" AND {where}" if where else "") for where in wheres]
+    connection.ensure_connection()
+    raw = connection.connection
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="i4p-counts") as reader:
+        ahead = reader.submit(_copy_counts, raw, sqls[0])
+        for sql in sqls[1:]:
+            ready = ahead.result()
+            ahead = reader.submit(_copy_counts, raw, sql)
+            yield ready
+        yield ahead.result()
 
 
 # PostgreSQL's binary COPY: a 19-byte header, then per row a 16-bit field count and, per
@@ -854,28 +898,62 @@ _COPY_ROW = np.dtype(
 )
 
 
-def _copy_counts(sql: str) -> Floats:
+def _copy_counts(raw: Any, sql: str) -> Floats:
     """PostgreSQL: the rows as binary COPY, read by numpy as fixed-width records (no Python
-    row objects, no text to parse: every column is a fixed-width number, none is NULL)."""
-    chunks: list[bytes] = []
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)") as copy,
-    ):
-        for data in copy:
-            chunks.append(bytes(data))
-    raw = b"".join(chunks)
-    if not raw.startswith(_COPY_HEADER):
-        raise RuntimeError("PostgreSQL sent an unexpected COPY header.")
-    extension = int.from_bytes(raw[15:19], "big")
-    body = memoryview(raw)[19 + extension : len(raw) - 2]
+    row objects, no text to parse: every column is a fixed-width number, none is NULL).
+
+    Read through libpq itself (psycopg's `pq` layer, on `raw`, the psycopg connection): one
+    call a row, where psycopg's `Copy` runs a generator a row. It waits for the server
+    outside Python's lock, so it can run in a thread beside the detection (`_count_parts`)."""
+    pgconn = raw.pgconn
+    with raw.lock:
+        pgconn.send_query(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)".encode())
+        while pgconn.flush():
+            select.select([], [pgconn.socket], [])
+        _wait_result(pgconn, pq.ExecStatus.COPY_OUT)
+        data = bytearray()
+        take = pgconn.get_copy_data
+        while True:
+            size, row = take(1)
+            if size > 0:
+                data += row
+            elif size == 0:  # nothing whole in the buffer: wait for the server
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            else:
+                break
+        _wait_result(pgconn, pq.ExecStatus.COMMAND_OK)
+    raw_bytes = bytes(data)
+    if not raw_bytes.startswith(_COPY_HEADER):
+        raise DatabaseError("PostgreSQL sent an unexpected COPY header.")
+    extension = int.from_bytes(raw_bytes[15:19], "big")
+    body = memoryview(raw_bytes)[19 + extension : len(raw_bytes) - 2]
     records = np.frombuffer(body, dtype=_COPY_ROW)
     if len(records) and (records["fields"] != READ_WIDTH).any():
-        raise RuntimeError("PostgreSQL sent rows of another width.")
+        raise DatabaseError("PostgreSQL sent rows of another width.")
     matrix = np.empty((len(records), READ_WIDTH))
     for n in range(READ_WIDTH):
         matrix[:, n] = records[f"value{n}"]
     return matrix
+
+
+def _wait_result(pgconn: Any, status: pq.ExecStatus) -> None:
+    """Take the next result; raise unless it has `status`. After the COPY's end, take the
+    rest too, leaving the connection ready for the next query."""
+    result = _next_result(pgconn)
+    failed = result is None or result.status != status
+    if failed or status != pq.ExecStatus.COPY_OUT:
+        while _next_result(pgconn) is not None:
+            pass
+    if failed:
+        raise DatabaseError("no result" if result is None else result.get_error_message())
+
+
+def _next_result(pgconn: Any) -> Any:
+    while pgconn.is_busy():
+        select.select([pgconn.socket], [], [])
+        pgconn.consume_input()
+    return pgconn.get_result()
 
 
 # -- the scan --------------------------------------------------------------------------------
@@ -906,7 +984,7 @@ class Alarm:
 class ScanResult:
     """What a scan found: the signals that are new or changed (for alert rules), and figures."""
 
-    signals: list[Signal] = field(default_factory=list)
+    signals: SignalList = field(default_factory=lambda: SignalList())
     created: int = 0
     updated: int = 0
     withdrawn: int = 0
@@ -947,12 +1025,17 @@ class _Series:
     ordered: Ints  # inverse[order], for finding one block of series by bisection
 
 
-def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
-    """Lay the count rows out as series (place x all, place x type, place x indicator).
+@dataclass(frozen=True)
+class _Kinds:
+    """What makes a framework's series: each event type's series (itself, or its parent when
+    sub-types roll up), and the indicators judged for conflict."""
 
-    Sub-types count towards their type's series unless the framework asks for sub-type series
-    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge. Only indices
-    are made here, never copies of the rows: at ten million reports the rows are a gigabyte."""
+    parent_of: dict[int, int]
+    types: set[int]
+    indicators: set[int]
+
+
+def _kinds_of(framework: IndicatorFramework) -> _Kinds:
     parent_of = dict(EventType.objects.filter(framework=framework).values_list("pk", "parent_id"))
     types = set(parent_of)
     if not settings_of(framework).sub_types:
@@ -964,6 +1047,16 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
             "pk", flat=True
         )
     )
+    return _Kinds(parent_of=parent_of, types=types, indicators=indicators)
+
+
+def _series_of(counts: Floats, kinds: _Kinds) -> _Series:
+    """Lay the count rows out as series (place x all, place x type, place x indicator).
+
+    Sub-types count towards their type's series unless the framework asks for sub-type series
+    (`"sub_types": true`): a sub-type alone is too sparse a day series to judge. Only indices
+    are made here, never copies of the rows: at ten million reports the rows are a gigabyte."""
+    parent_of, types, indicators = kinds.parent_of, kinds.types, kinds.indicators
     place = counts[:, 0].astype(np.int64)
     event_type = counts[:, 1].astype(np.int64)
     indicator = counts[:, 2].astype(np.int64)
@@ -992,12 +1085,29 @@ def _series_of(counts: Floats, framework: IndicatorFramework) -> _Series:
         sources.append(rows)
         flats.append(flat)
     source = np.concatenate(sources)
-    keys, inverse = np.unique(np.concatenate(flats), return_inverse=True)
-    inverse = inverse.reshape(-1)
-    order = np.argsort(inverse, kind="stable")
+    keys, inverse = _distinct(np.concatenate(flats))
+    # A stable sort of small integers is a radix sort in numpy: linear, not n log n.
+    narrow = np.uint16 if len(keys) <= 1 << 16 else np.uint32
+    order = np.argsort(inverse.astype(narrow), kind="stable")
     return _Series(
         keys=keys, refs=refs, source=source, inverse=inverse, order=order, ordered=inverse[order]
     )
+
+
+def _distinct(values: Ints) -> tuple[Ints, Ints]:
+    """`np.unique(values, return_inverse=True)`, without sorting when the values lie in a
+    short range (the series keys of a part of the places do): marks and running counts."""
+    if not len(values):
+        return values, values
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > 4 * len(values) + (1 << 20):
+        keys, inverse = np.unique(values, return_inverse=True)
+        return keys, inverse.reshape(-1)
+    present = np.zeros(span, dtype=bool)
+    present[values - low] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present) + low, rank[values - low]
 
 
 def _alarms_of(
@@ -1029,19 +1139,45 @@ def _alarms_of(
         family = (series[b : b + n] // refs) % 3
         counted = family != FAMILY_INDICATOR
         # Indicators are judged on the sum of their values.
-        measure = np.where(counted[local], counts[rows, measure_column], counts[rows, 10])
+        measure = np.where(counted[local], counts[rows, measure_column], counts[rows, VALUE_SUM])
         cells = local * columns + (index[rows] - first)
         size = n * columns
         observed = np.bincount(cells, weights=measure, minlength=size).reshape(n, columns)
-        confirmed = np.bincount(cells, weights=counts[rows, 6], minlength=size).reshape(n, columns)
-        killed = np.bincount(cells, weights=counts[rows, 7], minlength=size).reshape(n, columns)
+        judged = []
+        for method, result in zip(
+            settings_.methods,
+            detection.detect_all(observed, settings_.methods, params, counted),
+            strict=True,
+        ):
+            r, c = np.nonzero(result.alarm[:, report_from:])
+            c += report_from
+            figures = [
+                getattr(result, name)[r, c]
+                for name in ("expected", "observed", "threshold", "statistic")
+            ]
+            judged.append((method, result.window, r, c, figures))
+        # Confirmed reports and the killed: only where an alarm is, from the count rows there.
+        hit = np.unique(np.concatenate([r * columns + c for _m, _w, r, c, _f in judged]))
+        wanted = np.zeros(size, dtype=bool)
+        wanted[hit] = True
+        chosen = wanted[cells]
+        at = np.searchsorted(hit, cells[chosen])
+        picked = rows[chosen]
+        confirmed = np.bincount(at, weights=counts[picked, 6], minlength=len(hit))
+        killed = np.bincount(at, weights=counts[picked, 7], minlength=len(hit))
         found: list[Alarm] = []
-        for method in settings_.methods:
-            result = detection.detect(observed, method, params, counted)
-            hits = np.argwhere(result.alarm[:, report_from:])
-            for r, c in hits.tolist():
-                c += report_from
-                key, ref = divmod(int(series[b + r]), refs)
+        for method, window, r, c, figures in judged:
+            where = np.searchsorted(hit, r * columns + c)
+            rows_of = zip(
+                r.tolist(),
+                c.tolist(),
+                *(f.tolist() for f in figures),
+                confirmed[where].tolist(),
+                killed[where].tolist(),
+                strict=True,
+            )
+            for r_, c_, expected, seen, threshold, statistic, confirmed_, killed_ in rows_of:
+                key, ref = divmod(int(series[b + r_]), refs)
                 found.append(
                     Alarm(
                         place_id=key // 3,
@@ -1049,14 +1185,14 @@ def _alarms_of(
                         ref=ref,
                         method=method,
                         period=period,
-                        start=_period_day(first + c, period),
-                        window=result.window,
-                        expected=float(result.expected[r, c]),
-                        observed=float(result.observed[r, c]),
-                        threshold=float(result.threshold[r, c]),
-                        statistic=float(result.statistic[r, c]),
-                        confirmed=float(confirmed[r, c]),
-                        killed=int(killed[r, c]),
+                        start=_period_day(first + c_, period),
+                        window=window,
+                        expected=expected,
+                        observed=seen,
+                        threshold=threshold,
+                        statistic=statistic,
+                        confirmed=confirmed_,
+                        killed=int(killed_),
                     )
                 )
         yield found, n
@@ -1069,17 +1205,22 @@ def detect_alarms(
     until: dt.date,
     since: dt.date | None = None,
     block: int = 2048,
+    kinds: _Kinds | None = None,
+    first_days: Mapping[int, int] | None = None,
 ) -> tuple[list[Alarm], int, int]:
     """Every alarm in `counts` (rows as `read_counts` gives them) from `since` to `until`.
 
-    Returns (alarms, series, cells).
+    When `counts` is one part of the table (whole places: `_count_parts`), `first_days` gives
+    the table's first day number per precision code, so that every part's matrices begin on
+    the same period as the whole table's would; `kinds` (`_kinds_of`) spares the part a
+    query. Returns (alarms, series, cells).
     """
     settings_ = settings_of(framework)
     alarms: list[Alarm] = []
     total_series = total_cells = 0
     if not len(counts):
         return alarms, 0, 0
-    layout = _series_of(counts, framework)
+    layout = _series_of(counts, kinds or _kinds_of(framework))
     days = counts[:, 4].astype(np.int64)
     precision = counts[:, 3].astype(np.int64)
     end_day = day_number(until)
@@ -1088,7 +1229,15 @@ def detect_alarms(
         if not allowed.any():
             continue
         index = _period_index(days, period)
-        first = int(index[allowed].min())
+        if first_days is None:
+            first = int(index[allowed].min())
+        else:
+            earliest = min(
+                day for code, day in first_days.items() if code <= PRECISION_CODE[period]
+            )
+            first = int(_period_index(np.array([earliest]), period)[0])
+            # A row written since `first_days` were read may lie earlier still.
+            first = min(first, int(index[allowed].min()))
         last = int(_period_index(np.array([end_day]), period)[0])
         columns = last - first + 1
         report_from = 0
@@ -1125,11 +1274,19 @@ def _series_labels(framework: IndicatorFramework) -> dict[tuple[int, int], str]:
 FIGURES = ("window", "expected", "observed", "threshold", "statistic", "confirmed", "killed")
 
 
-def _same(signal: Signal, alarm: Alarm) -> bool:
+def _same(figures: Sequence[Any], alarm: Alarm) -> bool:
+    figured = [getattr(alarm, name) for name in FIGURES]
+    if figures == figured:  # most often: the same numbers, read back exactly
+        return True
     return all(
-        math.isclose(float(getattr(signal, name)), float(getattr(alarm, name)), abs_tol=1e-9)
-        for name in FIGURES
+        math.isclose(float(value), float(figure), abs_tol=1e-9)
+        for value, figure in zip(figures, figured, strict=True)
     )
+
+
+# Fresh signals past this many go to PostgreSQL by COPY (a full scan stores tens of thousands).
+COPY_SIGNALS = 1000
+_SIGNAL_FIELDS = [f.attname for f in Signal._meta.concrete_fields]
 
 
 @transaction.atomic
@@ -1149,12 +1306,17 @@ def store_alarms(
         existing = existing.filter(period_start__gte=period_start(since, Period.MONTH))
     if places is not None:
         existing = existing.filter(place_id__in=places)
-    known = {
-        (s.place_id, s.series, s.method, s.period, s.period_start): s for s in existing.iterator()
+    # The stored cells as plain values: a full scan compares tens of thousands of them.
+    known: dict[tuple[int, str, str, str, dt.date], tuple[Any, ...]] = {
+        (place, series, method, period, start): (pk, state, rest)
+        for pk, state, place, series, method, period, start, *rest in existing.values_list(
+            "pk", "state", "place_id", "series", "method", "period", "period_start", *FIGURES
+        )
     }
     result = ScanResult()
-    fresh: list[Signal] = []
-    changed: list[Signal] = []
+    now = timezone.now()
+    fresh: list[dict[str, Any]] = []
+    changed: dict[int, Alarm] = {}
     seen: set[tuple[int, str, str, str, dt.date]] = set()
     for alarm in alarms:
         series = labels.get((alarm.family, alarm.ref))
@@ -1162,48 +1324,147 @@ def store_alarms(
             continue
         key = (alarm.place_id, series, alarm.method, alarm.period, alarm.start)
         seen.add(key)
-        signal = known.get(key)
-        if signal is None:
+        stored = known.get(key)
+        if stored is None:
             fresh.append(
-                Signal(
-                    framework=framework,
-                    place_id=alarm.place_id,
-                    event_type_id=alarm.ref if alarm.family == FAMILY_TYPE else None,
-                    indicator_id=alarm.ref if alarm.family == FAMILY_INDICATOR else None,
-                    series=series,
-                    method=alarm.method,
-                    period=alarm.period,
-                    period_start=alarm.start,
+                {
+                    "framework_id": framework.pk,
+                    "place_id": alarm.place_id,
+                    "event_type_id": alarm.ref if alarm.family == FAMILY_TYPE else None,
+                    "indicator_id": alarm.ref if alarm.family == FAMILY_INDICATOR else None,
+                    "series": series,
+                    "method": alarm.method,
+                    "period": alarm.period,
+                    "period_start": alarm.start,
                     **{name: getattr(alarm, name) for name in FIGURES},
-                )
+                }
             )
-        elif not _same(signal, alarm):
-            for name in FIGURES:
-                setattr(signal, name, getattr(alarm, name))
-            changed.append(signal)
-    now = timezone.now()
-    if fresh:
-        Signal.objects.bulk_create(fresh, batch_size=2000)
-    for signal in changed:
+        elif not _same(stored[2], alarm):
+            changed[stored[0]] = alarm
+    created = _create_signals(fresh, now)
+    updated = list(Signal.objects.filter(pk__in=list(changed)))
+    for signal in updated:
+        for name in FIGURES:
+            setattr(signal, name, getattr(changed[signal.pk], name))
         signal.updated_at = now
-    if changed:
-        Signal.objects.bulk_update(changed, [*FIGURES, "updated_at"], batch_size=2000)
+    if updated:
+        Signal.objects.bulk_update(updated, [*FIGURES, "updated_at"], batch_size=2000)
     stale = [
-        s.pk
-        for key, s in known.items()
-        if key not in seen and s.state == SignalState.NEW and _in_range(s, since)
+        pk
+        for key, (pk, state, _figures) in known.items()
+        if key not in seen and state == SignalState.NEW and _in_range(key[4], key[3], since)
     ]
     if stale:
         Signal.objects.filter(pk__in=stale).delete()
-    result.signals = [*fresh, *changed]
-    result.created, result.updated, result.withdrawn = len(fresh), len(changed), len(stale)
+    result.signals = SignalList(created, updated)
+    result.created, result.updated, result.withdrawn = len(created), len(updated), len(stale)
     return result
 
 
-def _in_range(signal: Signal, since: dt.date | None) -> bool:
+def _create_signals(rows: list[dict[str, Any]], now: dt.datetime) -> list[Signal] | _Written:
+    """Insert the signals (field values by attribute name); returns them, saved."""
+    if connection.vendor != "postgresql" or len(rows) <= COPY_SIGNALS:
+        signals = [Signal(**row) for row in rows]
+        return Signal.objects.bulk_create(signals, batch_size=2000)
+    # PostgreSQL, many rows: ids taken from the table's own sequence, then one COPY of text
+    # made here (every column's type is known: no per-value adaptation).
+    table = Signal._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        names = ", ".join(f'"{name}"' for name in _SIGNAL_FIELDS)
+        values = []
+        lines = []
+        moment = now.isoformat()
+        for pk, row in zip(ids, rows, strict=True):
+            row.update(
+                id=pk, uuid=uuid.uuid4(), created_at=now, updated_at=now, state=SignalState.NEW
+            )
+            values.append(tuple(row[name] for name in _SIGNAL_FIELDS))
+            lines.append(
+                f"{pk}\t{row['uuid']}\t{moment}\t{moment}\t{row['framework_id']}\t"
+                f"{row['place_id']}\t{_copy_value(row['event_type_id'])}\t"
+                f"{_copy_value(row['indicator_id'])}\t{_copy_value(row['series'])}\t"
+                f"{_copy_value(row['method'])}\t{_copy_value(row['period'])}\t"
+                f"{row['period_start'].isoformat()}\t{int(row['window'])}\t"
+                f"{float(row['expected'])!r}\t{float(row['observed'])!r}\t"
+                f"{float(row['threshold'])!r}\t{float(row['statistic'])!r}\t"
+                f"{float(row['confirmed'])!r}\t{int(row['killed'])}\t{SignalState.NEW.value}\n"
+            )
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            copy.write("".join(lines).encode())
+    return _Written(rows=values, alias=connection.alias)
+
+
+def _copy_value(value: int | str | None) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, int):
+        return str(value)
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+@dataclass
+class _Written:
+    """Signals stored by COPY: their values, in `_SIGNAL_FIELDS` order."""
+
+    rows: list[tuple[Any, ...]]
+    alias: str
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class SignalList(Sequence[Signal]):
+    """The signals a scan made or changed. Those stored by COPY become model instances when
+    the list is first read: a full scan stores tens of thousands, which nobody reads one by
+    one (building them took longer than storing them)."""
+
+    def __init__(self, *parts: list[Signal] | _Written) -> None:
+        self._parts = list(parts)
+
+    def extend(self, other: SignalList) -> None:
+        self._parts += other._parts
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def _signals(self) -> list[Signal]:
+        if len(self._parts) != 1 or isinstance(self._parts[0], _Written):
+            made: list[Signal] = []
+            for part in self._parts:
+                if isinstance(part, _Written):
+                    made += [Signal.from_db(part.alias, _SIGNAL_FIELDS, row) for row in part.rows]
+                else:
+                    made += part
+            self._parts = [made]
+        only = self._parts[0]
+        assert not isinstance(only, _Written)
+        return only
+
+    @overload
+    def __getitem__(self, index: int) -> Signal: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Signal]: ...
+
+    def __getitem__(self, index: int | slice) -> Signal | list[Signal]:
+        return self._signals()[index]
+
+    def __iter__(self) -> Iterator[Signal]:
+        return iter(self._signals())
+
+
+def _in_range(start: dt.date, period: str, since: dt.date | None) -> bool:
     if since is None:
         return True
-    return signal.period_start >= period_start(since, signal.period)
+    return start >= period_start(since, period)
 
 
 def _method_key(method: str) -> str:
@@ -1222,7 +1483,8 @@ def scan(
     `places`: only the series of these places (an incremental scan); `since`: only alarms in
     periods from this day on are stored or withdrawn (the series' whole history is still read,
     so the result equals a full scan's for those cells). Every active framework is scanned
-    when `framework` is None.
+    when `framework` is None. `seconds` of the result: waiting for the counts (a full scan on
+    PostgreSQL reads them in parts, the next while detecting in this one), detecting, storing.
     """
     frameworks = (
         [framework]
@@ -1232,14 +1494,31 @@ def scan(
     wanted = None if places is None else set(places)
     until = until or timezone.localdate()
     total = ScanResult()
-    started = time.perf_counter()
-    counts = read_counts(wanted)
-    total.seconds["read"] = time.perf_counter() - started
-    for item in frameworks:
-        settings_ = settings_of(item)
-        begin = time.perf_counter()
-        alarms, series, cells = detect_alarms(counts, item, until=until, since=since)
-        total.seconds["detect"] = total.seconds.get("detect", 0.0) + time.perf_counter() - begin
+    total.seconds = {"read": 0.0, "detect": 0.0, "store": 0.0}
+    # Everything detection asks of the database is asked first: while the counts are read
+    # part by part, the connection is busy reading the next part.
+    plans = [(item, settings_of(item), _kinds_of(item)) for item in frameworks]
+    found: list[list[Alarm]] = [[] for _plan in plans]
+    first_days = None
+    if wanted is None and connection.vendor == "postgresql":
+        first_days = _first_days()
+        parts = _count_parts(COUNT_PARTS)
+    else:
+        parts = iter([read_counts(wanted)])
+    clock = time.perf_counter()
+    for counts in parts:
+        total.seconds["read"] += time.perf_counter() - clock
+        for (item, _settings, kinds), alarms in zip(plans, found, strict=True):
+            begin = time.perf_counter()
+            more, series, cells = detect_alarms(
+                counts, item, until=until, since=since, kinds=kinds, first_days=first_days
+            )
+            alarms.extend(more)
+            total.seconds["detect"] += time.perf_counter() - begin
+            total.series += series
+            total.cells += cells
+        clock = time.perf_counter()
+    for (item, settings_, _kinds), alarms in zip(plans, found, strict=True):
         begin = time.perf_counter()
         stored = store_alarms(
             [replace(a, method=_method_key(a.method)) for a in alarms],
@@ -1248,15 +1527,24 @@ def scan(
             since=since,
             periods=settings_.periods,
         )
-        total.seconds["store"] = total.seconds.get("store", 0.0) + time.perf_counter() - begin
-        total.signals += stored.signals
+        total.seconds["store"] += time.perf_counter() - begin
+        total.signals.extend(stored.signals)
         total.created += stored.created
         total.updated += stored.updated
         total.withdrawn += stored.withdrawn
-        total.series += series
-        total.cells += cells
         total.alarms += len(alarms)
     return total
+
+
+def _first_days() -> dict[int, int]:
+    """The first day number of each precision scanned in the count table (its index on
+    precision and day answers each at once)."""
+    firsts = {}
+    for name in SCANNED_PERIODS:
+        first = Count.objects.filter(precision=name).aggregate(first=Min("day"))["first"]
+        if first is not None:
+            firsts[PRECISION_CODE[name]] = day_number(first)
+    return firsts
 
 
 def signal_is_confirmed(signal: Signal) -> bool:

@@ -28,6 +28,7 @@ since a sustained shift is made of periods that are each only somewhat high.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,29 +94,53 @@ def _as_matrix(counts: npt.ArrayLike) -> Counts:
     return matrix
 
 
-def moving_baseline(counts: Counts, window: int, lag: int) -> tuple[Counts, Counts]:
+@dataclass(frozen=True)
+class RunningSums:
+    """Running sums of a count matrix and of its squares along time (a zero column first):
+    every moving baseline of the matrix is read from them, so the methods share them."""
+
+    values: Counts
+    squares: Counts
+
+    @classmethod
+    def of(cls, counts: Counts) -> RunningSums:
+        rows, columns = counts.shape
+        values = np.zeros((rows, columns + 1))
+        np.cumsum(counts, axis=1, out=values[:, 1:])
+        squares = np.zeros((rows, columns + 1))
+        np.cumsum(counts * counts, axis=1, out=squares[:, 1:])
+        return cls(values=values, squares=squares)
+
+
+def moving_baseline(
+    counts: Counts, window: int, lag: int, sums: RunningSums | None = None
+) -> tuple[Counts, Counts]:
     """Mean and sample standard deviation of the `window` periods ending `lag` periods before
     each column (lag 1 = up to yesterday). NaN where the history is too short."""
     if window < 2:
         raise ValueError("A baseline needs at least two periods.")
     rows, columns = counts.shape
-    mean = np.full((rows, columns), np.nan)
-    sd = np.full((rows, columns), np.nan)
+    mean = np.empty((rows, columns))
+    sd = np.empty((rows, columns))
     first = window + lag - 1  # the first column with a full baseline
+    mean[:, :first] = np.nan
+    sd[:, :first] = np.nan
     if first < columns:
-        sums = np.zeros((rows, columns + 1))
-        np.cumsum(counts, axis=1, out=sums[:, 1:])
-        squares = np.zeros((rows, columns + 1))
-        np.cumsum(counts * counts, axis=1, out=squares[:, 1:])
+        sums = sums or RunningSums.of(counts)
         # Column t's baseline ends (exclusive) at t - lag + 1 and starts `window` earlier:
-        # contiguous ranges, so slices (views), not gathered copies.
+        # contiguous ranges, so slices (views), not gathered copies. Results go straight to
+        # their place (`out=`): these are the scan's largest matrices.
         end = slice(first - lag + 1, columns - lag + 1)
         start = slice(first - lag + 1 - window, columns - lag + 1 - window)
-        total = sums[:, end] - sums[:, start]
-        total_sq = squares[:, end] - squares[:, start]
-        mean[:, first:] = total / window
-        variance = (total_sq - total * total / window) / (window - 1)
-        sd[:, first:] = np.sqrt(np.maximum(variance, 0.0))
+        total = sums.values[:, end] - sums.values[:, start]
+        variance = sums.squares[:, end] - sums.squares[:, start]
+        np.divide(total, window, out=mean[:, first:])
+        total *= total
+        total /= window
+        variance -= total
+        variance /= window - 1
+        np.maximum(variance, 0.0, out=variance)
+        np.sqrt(variance, out=sd[:, first:])
     return mean, sd
 
 
@@ -130,12 +155,14 @@ def ears(
     method: str = "C1",
     params: Parameters = Parameters(),
     counts_rows: Flags | None = None,
+    *,
+    sums: RunningSums | None = None,
 ) -> Detection:
     observed = _as_matrix(counts)
     if method not in ("C1", "C2", "C3"):
         raise ValueError("EARS methods are C1, C2 and C3.")
     lag = 1 if method == "C1" else 1 + params.guard
-    mean, sd = moving_baseline(observed, params.baseline, lag)
+    mean, sd = moving_baseline(observed, params.baseline, lag, sums)
     sigma = np.maximum(sd, params.min_sigma)
     with np.errstate(invalid="ignore"):
         score = (observed - mean) / sigma
@@ -182,66 +209,79 @@ def _usual_counts(
     """The alarm cells whose count is not improbable for a Poisson law with the expected mean
     (only in `rows`, the series of counts; every row when None)."""
     usual = np.zeros_like(alarm)
+    cells = np.nonzero(alarm)
+    if len(cells[0]):
+        usual[cells] = _usual_at(
+            observed[cells], expected[cells], params, None if rows is None else rows[cells[0]]
+        )
+    return usual
+
+
+def _usual_at(
+    observed: Counts, expected: Counts, params: Parameters, counted: Flags | None
+) -> Flags:
+    """`_usual_counts` for a list of alarm cells: their counts, expected counts, and whether
+    each is in a series of counts (all when None)."""
+    usual = np.zeros(len(observed), dtype=bool)
     if params.poisson_alpha <= 0:
         return usual
-    chosen = alarm if rows is None else alarm & rows[:, np.newaxis]
-    cells = np.nonzero(chosen)
-    if len(cells[0]):
-        mean = np.maximum(np.nan_to_num(expected[cells]), params.min_sigma**2)
-        usual[cells] = poisson.sf(observed[cells] - 1, mean) >= params.poisson_alpha
+    chosen = np.arange(len(observed)) if counted is None else np.nonzero(counted)[0]
+    if len(chosen):
+        mean = np.maximum(np.nan_to_num(expected[chosen]), params.min_sigma**2)
+        usual[chosen] = poisson.sf(observed[chosen] - 1, mean) >= params.poisson_alpha
     return usual
 
 
 def cusum(
-    counts: npt.ArrayLike, params: Parameters = Parameters(), counts_rows: Flags | None = None
+    counts: npt.ArrayLike,
+    params: Parameters = Parameters(),
+    counts_rows: Flags | None = None,
+    *,
+    sums: RunningSums | None = None,
 ) -> Detection:
     observed = _as_matrix(counts)
-    mean, sd = moving_baseline(observed, params.cusum_baseline, 1 + params.guard)
+    mean, sd = moving_baseline(observed, params.cusum_baseline, 1 + params.guard, sums)
     sigma = np.maximum(sd, params.min_sigma)
     rows, columns = observed.shape
-    statistic = np.full((rows, columns), np.nan)
+    statistic = np.empty((rows, columns))
     alarm = np.zeros((rows, columns), dtype=bool)
     first = _ready_from(mean)
+    statistic[:, :first] = np.nan
     if first < columns:
         # The recursion runs over time, vectorised over every series; time-major copies keep
-        # each step's reads and writes contiguous.
-        z = np.ascontiguousarray(((observed[:, first:] - mean[:, first:]) / sigma[:, first:]).T)
+        # each step's reads and writes contiguous, and each step is a few calls into numpy.
+        z = observed[:, first:] - mean[:, first:]
+        z /= sigma[:, first:]
+        z = np.ascontiguousarray(z.T)
         z -= params.cusum_k
-        enough = np.ascontiguousarray((observed[:, first:] >= params.min_observed).T)
-        x = np.ascontiguousarray(observed[:, first:].T)
-        # The expected count of a run: each period's, no lower than the floor (see above).
-        m = np.ascontiguousarray(np.maximum(mean[:, first:], params.min_sigma**2).T)
-        sums = np.empty_like(z)
-        fired = np.empty_like(enough)
-        run_x, run_m = np.empty_like(z), np.empty_like(z)
-        running, counted, meant = np.zeros(rows), np.zeros(rows), np.zeros(rows)
+        # An alarm needs the sum over h and enough events in the period: where they are too
+        # few, the limit is out of reach.
+        limit = np.where(observed[:, first:] >= params.min_observed, params.cusum_h, np.inf).T
+        limit = np.ascontiguousarray(limit)
+        level = np.empty_like(z)
+        fired = np.empty(z.shape, dtype=bool)
+        running = np.zeros(rows)
         for t in range(columns - first):
-            running += z[t]
-            np.maximum(running, 0.0, out=running)
-            idle = running == 0.0
-            counted += x[t]
-            meant += m[t]
-            counted[idle] = 0.0
-            meant[idle] = 0.0
-            sums[t] = running
-            run_x[t] = counted
-            run_m[t] = meant
-            np.greater(running, params.cusum_h, out=fired[t])
-            fired[t] &= enough[t]
-            running[fired[t]] = 0.0  # start afresh after an alarm
-            counted[fired[t]] = 0.0
-            meant[fired[t]] = 0.0
-        statistic[:, first:] = sums.T
+            np.add(running, z[t], out=level[t])
+            np.maximum(level[t], 0.0, out=level[t])
+            np.greater(level[t], limit[t], out=fired[t])
+            np.copyto(running, level[t])
+            np.copyto(running, 0.0, where=fired[t])  # start afresh after an alarm
+        statistic[:, first:] = level.T
         alarm[:, first:] = fired.T
-        runs = (np.zeros((rows, columns)), np.zeros((rows, columns)))
-        runs[0][:, first:] = run_x.T
-        runs[1][:, first:] = run_m.T
+        # The run of each alarm: the periods since its sum last stood at 0 (or fired).
+        seen, usual = _runs(fired, level, observed[:, first:], mean[:, first:], params)
+        cells = np.nonzero(fired.T)
+        alarm[cells[0], cells[1] + first] &= ~_usual_at(
+            seen, usual, params, None if counts_rows is None else counts_rows[cells[0]]
+        )
     # The count today that would have crossed h, given the sum carried in from yesterday.
-    carried = np.zeros_like(statistic)
-    carried[:, 1:] = np.nan_to_num(statistic[:, :-1])
-    threshold = mean + sigma * (params.cusum_h + params.cusum_k - carried)
-    if first < columns:
-        alarm &= ~_usual_counts(alarm, runs[0], runs[1], params, counts_rows)
+    threshold = np.zeros_like(statistic)  # what is carried in, first
+    if first + 1 < columns:  # before `first` the statistic is NaN: nothing carried
+        threshold[:, first + 1 :] = statistic[:, first:-1]
+    np.subtract(params.cusum_h + params.cusum_k, threshold, out=threshold)
+    threshold *= sigma
+    threshold += mean
     return Detection(
         method="cusum",
         window=params.cusum_baseline,
@@ -253,14 +293,48 @@ def cusum(
     )
 
 
+def _runs(
+    fired: Flags, level: Counts, observed: Counts, mean: Counts, params: Parameters
+) -> tuple[Counts, Counts]:
+    """For each alarm of CUSUM (`fired` and the sums `level` are time-major; alarms in the
+    order of `np.nonzero(fired.T)`): the counts and the expected counts (each period's, no
+    lower than the floor) summed over its run, in time order, as the recursion added them."""
+    row, column = np.nonzero(fired.T)
+    # Walk back from each alarm to the period after the last restart (a sum at 0 or an
+    # alarm); runs are short, so this touches few cells.
+    begin = column.copy()
+    active = np.nonzero(begin > 0)[0]
+    while len(active):
+        before = begin[active] - 1
+        restart = fired[before, row[active]] | (level[before, row[active]] == 0.0)
+        begin[active[~restart]] -= 1
+        active = active[~restart & (before > 0)]
+    seen = np.zeros(len(row))
+    usual = np.zeros(len(row))
+    floor = params.min_sigma**2
+    step = begin.copy()
+    active = np.arange(len(row))
+    while len(active):
+        r, c = row[active], step[active]
+        seen[active] += observed[r, c]
+        usual[active] += np.maximum(mean[r, c], floor)
+        step[active] += 1
+        active = active[step[active] <= column[active]]
+    return seen, usual
+
+
 def ewma(
-    counts: npt.ArrayLike, params: Parameters = Parameters(), counts_rows: Flags | None = None
+    counts: npt.ArrayLike,
+    params: Parameters = Parameters(),
+    counts_rows: Flags | None = None,
+    *,
+    sums: RunningSums | None = None,
 ) -> Detection:
     observed = _as_matrix(counts)
     lam = params.ewma_lambda
     if not 0 < lam <= 1:
         raise ValueError("The EWMA weight lies in (0, 1].")
-    mean, sd = moving_baseline(observed, params.ewma_baseline, 1 + params.guard)
+    mean, sd = moving_baseline(observed, params.ewma_baseline, 1 + params.guard, sums)
     sigma = np.maximum(sd, params.min_sigma)
     rows, columns = observed.shape
     smoothed = np.full((rows, columns), np.nan)
@@ -296,14 +370,31 @@ def detect(
     method: str,
     params: Parameters = Parameters(),
     counts_rows: Flags | None = None,
+    *,
+    sums: RunningSums | None = None,
 ) -> Detection:
     """Run one named method (`METHODS`) over every series at once. `counts_rows`: the rows
     that are counts of events, checked against a Poisson law (all rows when None); the others
-    (sums of indicator values) are judged by the method alone."""
+    (sums of indicator values) are judged by the method alone. `sums`: the matrix's running
+    sums, when several methods look at the same matrix (`detect_all`)."""
     if method.startswith("ears_"):
-        return ears(counts, method.removeprefix("ears_").upper(), params, counts_rows)
+        return ears(counts, method.removeprefix("ears_").upper(), params, counts_rows, sums=sums)
     if method == "cusum":
-        return cusum(counts, params, counts_rows)
+        return cusum(counts, params, counts_rows, sums=sums)
     if method == "ewma":
-        return ewma(counts, params, counts_rows)
+        return ewma(counts, params, counts_rows, sums=sums)
     raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+
+
+def detect_all(
+    counts: npt.ArrayLike,
+    methods: Sequence[str],
+    params: Parameters = Parameters(),
+    counts_rows: Flags | None = None,
+) -> Iterator[Detection]:
+    """`detect` for each of `methods` in turn over the same matrix, which is checked and
+    summed once."""
+    observed = _as_matrix(counts)
+    sums = RunningSums.of(observed)
+    for method in methods:
+        yield detect(observed, method, params, counts_rows, sums=sums)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from i4p.warning.detection import METHODS, Parameters, detect, ears, moving_baseline
+from i4p.warning.detection import (
+    METHODS,
+    Parameters,
+    detect,
+    detect_all,
+    ears,
+    moving_baseline,
+)
 
 rng = np.random.default_rng(7)
 
@@ -52,6 +59,19 @@ def test_every_series_is_judged_on_its_own_history(method: str) -> None:
     alone = detect(quiet, method)
     assert np.array_equal(together.alarm[0], alone.alarm[0])
     np.testing.assert_allclose(together.threshold[0], alone.threshold[0], equal_nan=True)
+
+
+def test_methods_run_together_find_what_each_finds_alone() -> None:
+    series = np.vstack([steady_with_burst(), rng.poisson(0.3, 120).astype(float)])
+    counted = np.array([True, False])
+    together = list(detect_all(series, METHODS, counts_rows=counted))
+    for method, found in zip(METHODS, together, strict=True):
+        alone = detect(series, method, counts_rows=counted)
+        assert found.method == alone.method
+        assert np.array_equal(found.alarm, alone.alarm)
+        np.testing.assert_array_equal(found.threshold, alone.threshold)
+        np.testing.assert_array_equal(found.statistic, alone.statistic)
+    assert together[METHODS.index("cusum")].alarm[0, 100]
 
 
 def test_the_moving_baseline_is_the_mean_and_sd_of_the_days_before() -> None:
