@@ -85,11 +85,15 @@ def screenshots() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _configuration_of_this_test() -> None:
+def _configuration_of_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test reads the early-warning configuration and the API tokens of its own database,
-    not what a previous test's rolled-back transaction left in the process's memory."""
-    from i4p.accounts.services import forget_tokens
+    not what a previous test's rolled-back transaction left in the process's memory. What a
+    process keeps for a moment stays kept for the whole test unless the test moves the clock,
+    so a slow machine does not change how many queries a test sees."""
+    from i4p.accounts import services
     from i4p.core import kept
 
     kept.forget_all()
-    forget_tokens()
+    services.forget_tokens()
+    monkeypatch.setattr(kept, "clock", lambda: 0.0)
+    monkeypatch.setattr(services, "token_clock", lambda: 0.0)
