@@ -395,6 +395,15 @@ def test_a_burst_of_reports_in_one_district_makes_a_signal_there_and_above_not_n
     assert {s.pk for s in result.signals} == set(Signal.objects.values_list("pk", flat=True))
 
 
+def stored_signals() -> set[tuple[Any, ...]]:
+    """Every stored signal as plain values: where, which series and method, when, the figures."""
+    return set(
+        Signal.objects.values_list(
+            "place_id", "series", "method", "period", "period_start", *analysis.FIGURES
+        )
+    )
+
+
 def test_signals_stored_in_bulk_are_the_signals_stored_one_by_one(
     world: WarningWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -402,20 +411,13 @@ def test_signals_stored_in_bulk_are_the_signals_stored_one_by_one(
     burst(world, world.tamale, TODAY - dt.timedelta(days=1))
     analysis.rebuild_counts()
 
-    def stored() -> set[tuple[Any, ...]]:
-        return set(
-            Signal.objects.values_list(
-                "place_id", "series", "method", "period", "period_start", *analysis.FIGURES
-            )
-        )
-
     analysis.scan(until=TODAY)
-    one_by_one = stored()
+    one_by_one = stored_signals()
     Signal.objects.all().delete()
     monkeypatch.setattr(analysis, "COPY_SIGNALS", 0)  # PostgreSQL: COPY from the first
     result = analysis.scan(until=TODAY)
 
-    assert stored() == one_by_one
+    assert stored_signals() == one_by_one
     assert {(s.pk, s.uuid) for s in result.signals} == set(Signal.objects.values_list("pk", "uuid"))
     assert all(s.state == SignalState.NEW and s.place_id for s in result.signals)
 
@@ -428,21 +430,14 @@ def test_a_scan_reading_the_counts_in_parts_finds_what_one_reading_finds(
     burst(world, world.yendi, TODAY - dt.timedelta(days=3))
     analysis.rebuild_counts()
 
-    def stored() -> set[tuple[Any, ...]]:
-        return set(
-            Signal.objects.values_list(
-                "place_id", "series", "method", "period", "period_start", *analysis.FIGURES
-            )
-        )
-
     monkeypatch.setattr(analysis, "COUNT_PARTS", 1)
     whole = analysis.scan(until=TODAY)
-    at_once = stored()
+    at_once = stored_signals()
     Signal.objects.all().delete()
     monkeypatch.setattr(analysis, "COUNT_PARTS", 3)  # PostgreSQL: read while detecting
     parts = analysis.scan(until=TODAY)
 
-    assert stored() == at_once and len(at_once) > 2
+    assert stored_signals() == at_once and len(at_once) > 2
     assert (parts.series, parts.cells, parts.alarms) == (whole.series, whole.cells, whole.alarms)
 
 
