@@ -210,6 +210,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Days the queue keeps the row of a task that succeeded (twice as long for one that failed);
+# `i4p serve` removes older ones every hour.
+I4P_TASK_HISTORY_DAYS = env_int("I4P_TASK_HISTORY_DAYS", 14)
 
 # Shared by the web and worker processes: the worker leaves network figures here for the pages.
 CACHES = {

@@ -8,30 +8,19 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 
-def _heartbeat_loop(stop: threading.Event, every: float) -> None:
-    """Queue a heartbeat task now and then: the worker's answer shows on /health/."""
-    from i4p.core.tasks import beat
-
-    while not stop.is_set():
+def _queue_every(stop: threading.Event, every: float, job: Any, what: str) -> None:
+    """Queue `job` now and every `every` seconds until stopped. The database may be briefly
+    busy: a failure is said on stderr and tried again next time."""
+    while True:
         try:
-            beat.enqueue()
-        except Exception as error:  # the database may be briefly busy; try again next beat
-            print(f"i4p: could not queue the worker heartbeat: {error}", file=sys.stderr)
-        stop.wait(every)
-
-
-def _alert_sweep_loop(stop: threading.Event, every: float) -> None:
-    """Queue the alert sweep every minute: escalations that are due, alerts whose routing
-    never ran, deliveries whose retry task was lost (each alert also has a task at its time)."""
-    from i4p.warning.channels.tasks import sweep_alerts
-
-    while not stop.wait(every):
-        try:
-            sweep_alerts.enqueue()
-        except Exception as error:  # as for the heartbeat: try again next minute
-            print(f"i4p: could not queue the alert sweep: {error}", file=sys.stderr)
+            job.enqueue()
+        except Exception as error:
+            print(f"i4p: could not queue {what}: {error}", file=sys.stderr)
+        if stop.wait(every):
+            return
 
 
 def serve(argv: list[str]) -> int:
@@ -74,9 +63,18 @@ def serve(argv: list[str]) -> int:
             LOGGER_CLASS,
         ]
     )
+    from i4p.core.tasks import beat, prune_task_history
+    from i4p.warning.channels.tasks import sweep_alerts
+
     stop = threading.Event()
-    threading.Thread(target=_heartbeat_loop, args=(stop, 60.0), daemon=True).start()
-    threading.Thread(target=_alert_sweep_loop, args=(stop, 60.0), daemon=True).start()
+    for job, every, what in (
+        (beat, 60.0, "the worker heartbeat"),  # the worker's answer shows on /health/
+        # Escalations that are due, alerts whose routing never ran, deliveries whose retry
+        # task was lost (each alert also has a task at its time), count requests left waiting.
+        (sweep_alerts, 60.0, "the alert sweep"),
+        (prune_task_history, 3600.0, "the pruning of finished tasks"),
+    ):
+        threading.Thread(target=_queue_every, args=(stop, every, job, what), daemon=True).start()
 
     def _on_terminate(signum: int, frame: object) -> None:
         # A service manager stops us with SIGTERM: stop both children, never orphan them.

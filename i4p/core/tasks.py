@@ -1,11 +1,15 @@
-"""Background tasks of core: the worker heartbeat, and queueing a task with its data."""
+"""Background tasks of core: the worker heartbeat, pruning the queue's history, and queueing a
+task with its data."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -19,6 +23,32 @@ def beat(name: str = "worker") -> str:
     now = timezone.now()
     Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": now})
     return now.isoformat()
+
+
+def prune_finished_tasks(*, now: dt.datetime | None = None) -> int:
+    """Remove the queue's rows of tasks that finished long ago: `I4P_TASK_HISTORY_DAYS` after a
+    success, twice as long after a failure (kept longer, for whoever looks into it). Waiting
+    and running tasks are never touched. At 100 reports a second the queue writes a few
+    hundred thousand rows a day; without this the table only grows. Returns how many went."""
+    from django_tasks import TaskResultStatus, task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task_backends["default"], DatabaseBackend):
+        return 0
+    now = now or timezone.now()
+    kept = dt.timedelta(days=settings.I4P_TASK_HISTORY_DAYS)
+    deleted, _ = DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - kept)
+        | Q(status=TaskResultStatus.FAILED, finished_at__lt=now - 2 * kept)
+    ).delete()
+    return deleted
+
+
+@task()
+def prune_task_history() -> str:
+    """Run every hour by `i4p serve`: see `prune_finished_tasks`."""
+    return f"{prune_finished_tasks()} finished tasks removed"
 
 
 def queued_in_database(job: Task[Any, Any]) -> bool:

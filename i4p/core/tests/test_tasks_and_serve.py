@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -16,9 +17,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from i4p.core.models import Heartbeat
-from i4p.core.tasks import beat
+from i4p.core.tasks import beat, prune_finished_tasks, prune_task_history
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,6 +31,38 @@ def test_a_queued_task_is_run_by_the_worker_and_its_heartbeat_shows_on_health() 
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert Heartbeat.objects.filter(name="worker").exists()
     assert Client().get("/health/").json()["worker"]["alive"] is True
+
+
+@pytest.mark.django_db
+def test_the_pruning_removes_long_finished_tasks_and_never_waiting_or_running_ones(
+    settings: Any,
+) -> None:
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    settings.I4P_TASK_HISTORY_DAYS = 14
+    now = timezone.now()
+
+    def queued(status: str, days_ago: int | None) -> str:
+        result = beat.enqueue()
+        finished = now - dt.timedelta(days=days_ago) if days_ago is not None else None
+        DBTaskResult.objects.filter(pk=result.id).update(status=status, finished_at=finished)
+        return str(result.id)
+
+    gone = {
+        queued(TaskResultStatus.SUCCESSFUL, 15),
+        queued(TaskResultStatus.FAILED, 29),
+    }
+    kept = {
+        queued(TaskResultStatus.SUCCESSFUL, 13),
+        queued(TaskResultStatus.FAILED, 27),  # a failure is kept twice as long
+        queued(TaskResultStatus.READY, None),
+        queued(TaskResultStatus.RUNNING, None),
+    }
+    assert prune_finished_tasks(now=now) == 2
+    assert {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)} == kept
+    assert not gone & kept
+    assert prune_task_history.call() == "0 finished tasks removed"  # what the hour runs
 
 
 def _free_port() -> int:
