@@ -359,24 +359,17 @@ def main() -> None:
     say(f"building {args.reports:,} reports on {args.database} (once per scale)")
     subprocess.run([*me, "--child", "fill"], env=env, check=True, cwd=ROOT)
     load = Path("/proc/loadavg").read_text().split()[:3]
-    out = subprocess.run(
-        [*me, "--child", "measure"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    r = json.loads(out.strip().splitlines()[-1])
-    out = subprocess.run(
-        [*me, "--child", "baselines"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    ).stdout
-    r.update(json.loads(out.strip().splitlines()[-1]))
+
+    def step_result(step: str) -> dict[str, Any]:
+        """Run one step in its own process; its last line of output is its JSON result."""
+        out = subprocess.run(
+            [*me, "--child", step], env=env, check=True, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        ).stdout
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        return result
+
+    r = step_result("measure")
+    r.update(step_result("baselines"))
     print(
         f"\n{args.database}: {r['reports']:,} reports, load average {' '.join(load)} at the start"
     )
