@@ -4,10 +4,16 @@ retries with backoff, and a failure nobody can miss.
 The deliveries routing makes for an alert go out together: one task (`channels.tasks.
 deliver_alerts`, queued in routing's own commit) makes the first attempt at each, one after
 the other, each in its own transaction with its own result, so that one channel failing
-changes nothing for the others. Tasks get ids only; the channel module (`channels.CHANNELS`)
-reads the address when sending. A failed attempt that can help to repeat is tried again, that
-delivery alone (`channels.tasks.deliver_alert`), after `RETRY_AFTER_SECONDS` (the same backoff
-as messages to reporters); after `MAX_ATTEMPTS`, or at once when repeating cannot help, the
+changes nothing for the others. An alert issued in the task worker (by a rule, right after
+the count task found its signal) does not wait in the queue a second time: inside
+`sending_at_once()` the worker makes that first attempt itself, right after routing's commit,
+and the task is queued `SAFETY_NET_AFTER` later, for a worker that dies in between. Each
+attempt locks its delivery and sends only one still waiting, so the two never both send.
+
+Tasks get ids only; the channel module (`channels.CHANNELS`) reads the address when sending.
+A failed attempt that can help to repeat is tried again, that delivery alone (`channels.
+tasks.deliver_alert`), after `RETRY_AFTER_SECONDS` (the same backoff as messages to
+reporters); after `MAX_ATTEMPTS`, or at once when repeating cannot help, the
 delivery is FAILED: the alert's timeline says so and the deliveries dashboard lists it first,
 with a "retry now".
 """
@@ -16,6 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -39,6 +48,22 @@ log = logging.getLogger(__name__)
 
 # A retry whose task has not run this long after its time is queued again by the sweep.
 STALLED_AFTER = dt.timedelta(minutes=2)
+# When the first attempt is made at once, the queued task waits this long before it looks.
+SAFETY_NET_AFTER = dt.timedelta(seconds=30)
+
+_at_once: ContextVar[bool] = ContextVar("deliveries_sent_at_once", default=False)
+
+
+@contextmanager
+def sending_at_once() -> Iterator[None]:
+    """Deliveries routed inside this block get their first attempt in this process, right
+    after the commit that writes them. For background work only: a web request would make
+    its user wait for every channel."""
+    token = _at_once.set(True)
+    try:
+        yield
+    finally:
+        _at_once.reset(token)
 
 
 def enqueue(delivery_id: str, *, at: dt.datetime | None = None) -> None:
@@ -56,8 +81,16 @@ def enqueue_together(delivery_ids: list[str]) -> None:
     before, never lost after); any other queue gets it after the commit."""
     from i4p.warning.channels.tasks import deliver_alerts
 
-    if delivery_ids:
+    if not delivery_ids:
+        return
+    if not _at_once.get():
         enqueue_with_commit(deliver_alerts, delivery_ids)
+        return
+    job = deliver_alerts
+    if job.get_backend().supports_defer:
+        job = job.using(run_after=timezone.now() + SAFETY_NET_AFTER)
+    enqueue_with_commit(job, delivery_ids)
+    transaction.on_commit(partial(deliver_each, delivery_ids), robust=True)
 
 
 def retry_delay(attempts: int) -> int:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from contextvars import copy_context
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -346,11 +347,10 @@ def route_follow_up(follow_id: int, *, now: dt.datetime | None = None) -> list[D
 
 
 def route_after_commit(alert: Alert) -> None:
-    """Called by the lifecycle services: route once the alert is committed."""
-    if alert.msg_type == CapMsgType.ALERT:
-        transaction.on_commit(partial(_route_safely, route_issued, alert.pk))
-    else:
-        transaction.on_commit(partial(_route_safely, route_follow_up, alert.pk))
+    """Called by the lifecycle services: route once the alert is committed, in the context it
+    was issued in (inside `delivery.sending_at_once()`, its deliveries go out at once)."""
+    route = route_issued if alert.msg_type == CapMsgType.ALERT else route_follow_up
+    transaction.on_commit(partial(copy_context().run, _route_safely, route, alert.pk))
 
 
 def _route_safely(route: Any, alert_id: int) -> None:

@@ -27,6 +27,7 @@ from i4p.core.audit import record_event
 from i4p.geo.localtime import day_bounds
 from i4p.geo.models import Place
 from i4p.warning.alerts import default_words, draft_alert, issue_alert
+from i4p.warning.delivery import sending_at_once
 from i4p.warning.models import (
     Alert,
     AlertOrigin,
@@ -179,14 +180,16 @@ def _most_local(signals: list[Signal]) -> list[Signal]:
 
 
 def apply_rules(signals: Iterable[Signal]) -> list[Alert]:
-    """The alerts new signals make (each signal in its own transaction)."""
+    """The alerts new signals make (each signal in its own transaction). Run by the count task
+    in the background: an alert a rule issues is sent from here, right after it is routed."""
     chosen = _most_local(list(signals))
     rules: dict[int, list[AlertRule]] = {}
     made = []
-    for signal in chosen:
-        if signal.framework_id not in rules:
-            rules[signal.framework_id] = active_rules(signal.framework_id)
-        alert = apply_rule(signal, rules=rules[signal.framework_id])
-        if alert is not None:
-            made.append(alert)
+    with sending_at_once():
+        for signal in chosen:
+            if signal.framework_id not in rules:
+                rules[signal.framework_id] = active_rules(signal.framework_id)
+            alert = apply_rule(signal, rules=rules[signal.framework_id])
+            if alert is not None:
+                made.append(alert)
     return made

@@ -18,7 +18,9 @@ from django.core import mail
 
 from i4p.geo.localtime import local_day
 from i4p.registry.models import Level
+from i4p.warning import delivery
 from i4p.warning.channels import webhook
+from i4p.warning.delivery import SAFETY_NET_AFTER
 from i4p.warning.intake import Draft, Identity, submit_report
 from i4p.warning.models import (
     AlertOrigin,
@@ -301,3 +303,56 @@ def test_a_burst_in_a_district_alerts_the_district_not_the_region_and_country_ab
     for explained in (region, country):
         explained.refresh_from_db()
         assert explained.state == SignalState.NEW
+
+
+def test_an_alert_a_rule_issues_goes_out_from_the_worker_that_issued_it(
+    tasks: None, clock: Clock, outside: Outside, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = build_warning_world()
+    build_infrastructure(world)
+    rule(world)
+    signal = signal_of(world, clock, burst(world, clock))
+    with django_capture_on_commit_callbacks(execute=True):
+        (alert,) = apply_rules([signal])
+
+    # Sent before any task ran: the alert does not wait in the queue a second time.
+    deliveries = Delivery.objects.filter(alert=alert)
+    assert deliveries.count() == 4
+    assert {(d.state, d.attempts) for d in deliveries} == {(DeliveryState.SENT, 1)}
+    assert len(mail.outbox) == 2 and len(outside.sms()) == 1
+
+    # The task queued with them is the safety net: it waits, then finds nothing to send.
+    (net,) = queued("deliver_alerts")
+    assert net.task.run_after == clock.now + SAFETY_NET_AFTER
+    assert "deliver_alerts" not in run_tasks(clock.now)
+    clock.advance(seconds=SAFETY_NET_AFTER.total_seconds())
+    assert "deliver_alerts" in run_tasks(clock.now)
+    assert len(mail.outbox) == 2 and len(outside.sms()) == 1
+    assert {(d.state, d.attempts) for d in deliveries.all()} == {(DeliveryState.SENT, 1)}
+
+
+def test_an_alert_whose_worker_stopped_before_sending_goes_out_by_the_queued_task(
+    tasks: None,
+    clock: Clock,
+    outside: Outside,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = build_warning_world()
+    build_infrastructure(world)
+    rule(world)
+    signal = signal_of(world, clock, burst(world, clock))
+    stopped: list[list[str]] = []
+    sending = delivery.deliver_each
+    monkeypatch.setattr(delivery, "deliver_each", lambda ids, **_: stopped.append(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        (alert,) = apply_rules([signal])
+    monkeypatch.setattr(delivery, "deliver_each", sending)
+
+    deliveries = Delivery.objects.filter(alert=alert)
+    assert len(stopped) == 1 and sorted(stopped[0]) == sorted(str(d.uuid) for d in deliveries)
+    assert {d.state for d in deliveries} == {DeliveryState.QUEUED} and not mail.outbox
+    clock.advance(seconds=SAFETY_NET_AFTER.total_seconds())
+    assert "deliver_alerts" in run_tasks(clock.now)
+    assert {(d.state, d.attempts) for d in deliveries.all()} == {(DeliveryState.SENT, 1)}
+    assert len(mail.outbox) == 2 and len(outside.sms()) == 1

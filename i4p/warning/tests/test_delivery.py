@@ -328,3 +328,63 @@ def test_the_e_mail_and_the_webhook_carry_the_alerts_cap_xml_valid_against_the_s
     assert alert.identifier.encode() in xml
     ((_headers, body),) = outside.hooks()
     assert schema_errors(json.loads(body)["cap"].encode()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_attempts_at_the_same_delivery_at_the_same_time_send_it_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker that issued an alert and the task queued as its safety net may both reach a
+    delivery: the second waits for the first and finds it sent."""
+    import threading
+    import time
+
+    from django.db import OperationalError, connection
+
+    from i4p.warning.channels import email
+    from i4p.warning.delivery import deliver
+
+    world = build_warning_world()
+    build_infrastructure(world)
+    place = world.tamale
+    issue_alert(
+        draft_alert(place, by=world.national_analyst, words=default_words(place, None)),
+        by=world.national_analyst,
+    )
+    target = Delivery.objects.filter(channel=DeliveryChannel.EMAIL).first()
+    assert target is not None and target.state == DeliveryState.QUEUED
+    sending = threading.Event()
+    sends: list[int] = []
+    send = email.send
+
+    def slow_send(delivery: Delivery) -> Any:
+        sends.append(delivery.pk)
+        sending.set()
+        time.sleep(0.5)  # long enough for the second attempt to reach the delivery
+        return send(delivery)
+
+    monkeypatch.setattr(email, "send", slow_send)
+    answers: list[str] = []
+
+    def attempt() -> None:
+        try:
+            answers.append(deliver(str(target.uuid)))
+        except OperationalError:
+            # SQLite's in-memory test database refuses a second writer where the file the
+            # product uses makes it wait (`timeout`): either way it sends nothing.
+            answers.append("refused while the first sends")
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=attempt)
+    first.start()
+    assert sending.wait(10)
+    second = threading.Thread(target=attempt)
+    second.start()
+    first.join(30)
+    second.join(30)
+    waited = "refused while the first sends" if connection.vendor == "sqlite" else "nothing to send"
+    assert sorted(answers) in (["nothing to send", "sent"], [waited, "sent"])
+    assert sends == [target.pk] and len(mail.outbox) == 1
+    target.refresh_from_db()
+    assert (target.state, target.attempts) == (DeliveryState.SENT, 1)
