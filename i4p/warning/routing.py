@@ -20,7 +20,8 @@ Which recipients. For each mechanism, one `Delivery` per channel and address:
   every `Representative` — each in the app and by e-mail to their account's address.
 A mechanism with no way to reach it gets a failed delivery that says so: it shows on the
 deliveries dashboard and on the alert's timeline. An alert that no mechanism covers at any
-level says so on its timeline and stays on the dashboard.
+level says so on its timeline and stays on the dashboard; the minute sweep sends it as soon as
+a mechanism covers its place.
 
 Updates and cancels go to everyone the alert they follow reached, at every level it reached.
 """
@@ -282,7 +283,10 @@ def route_issued(alert_id: int, *, now: dt.datetime | None = None) -> list[Deliv
     if alert.state != AlertState.ISSUED or alert.level or alert.msg_type != CapMsgType.ALERT:
         return []  # already routed, or no longer waiting for anyone
     levels = levels_covering(alert.place)
+    said_uncovered = alert.timeline.filter(kind=TimelineKind.ROUTED, actor__isnull=True).exists()
     if not levels:
+        if said_uncovered:
+            return []  # the sweep looks again every minute; the timeline said so once
         note(
             alert,
             TimelineKind.ROUTED,
@@ -293,6 +297,15 @@ def route_issued(alert_id: int, *, now: dt.datetime | None = None) -> list[Deliv
         # The dashboard lists issued alerts with no level: nobody is left unaware of it.
         record_event(alert, "alert.unrouted", by=None, note=NO_MECHANISM)
         return []
+    if said_uncovered:
+        note(
+            alert,
+            TimelineKind.ROUTED,
+            level=levels[0],
+            at=now,
+            text=_("A response mechanism now covers %(place)s: the alert goes to it.")
+            % {"place": alert.place.name},
+        )
     _set_level(alert, levels[0], now=now)
     deliveries = _reach(alert, levels[0], now=now, kind=TimelineKind.ROUTED)
     record_event(alert, "alert.routed", by=None, note=levels[0])
@@ -416,7 +429,8 @@ def escalate_due(now: dt.datetime | None = None) -> list[Alert]:
 
     The worker runs this every minute; each alert also has a task scheduled at its due time.
     It also routes any issued alert whose routing never ran (a crash between commit and
-    routing), so that no issued alert stays unsent."""
+    routing), and any that no mechanism covered when it was issued, as soon as one does (a
+    committee published or given that place later), so that no issued alert stays unsent."""
     now = now or timezone.now()
     escalated: list[Alert] = []
     due = Alert.objects.filter(state=AlertState.ISSUED, escalation_due_at__lte=now).values_list(
@@ -431,7 +445,7 @@ def escalate_due(now: dt.datetime | None = None) -> list[Alert]:
         msg_type=CapMsgType.ALERT,
         level="",
         issued_at__lte=now - dt.timedelta(minutes=1),
-    ).exclude(timeline__kind=TimelineKind.ROUTED)
+    )
     for alert_id in list(unrouted.values_list("pk", flat=True)):
         route_issued(alert_id, now=now)
     from i4p.warning.delivery import resend_stalled

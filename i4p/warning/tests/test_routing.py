@@ -27,7 +27,13 @@ from i4p.warning.models import (
     OnCall,
     TimelineKind,
 )
-from i4p.warning.routing import levels_covering, mechanisms, recipients, route_issued
+from i4p.warning.routing import (
+    escalate_due,
+    levels_covering,
+    mechanisms,
+    recipients,
+    route_issued,
+)
 from i4p.warning.tests.builders import WarningWorld, build_warning_world, staff
 from i4p.warning.tests.loop import Clock, build_infrastructure, mechanism
 from i4p.web.tests.world import logged_in
@@ -125,6 +131,31 @@ def test_an_alert_nobody_covers_says_so_on_its_timeline_and_on_the_dashboard(
     page = logged_in(world.national_analyst).get("/alerts/deliveries/")
     assert page.status_code == 200
     assert alert.identifier in page.content.decode()
+
+
+def test_an_uncovered_alert_goes_out_once_a_mechanism_covers_its_place(
+    tasks: None, clock: Clock
+) -> None:
+    world = build_warning_world()
+    alert = _issued(world)
+    route_issued(alert.pk)
+    clock.advance(minutes=5)
+    escalate_due()  # still nobody: the timeline said so once and says nothing more
+    alert.refresh_from_db()
+    assert alert.level == "" and alert.timeline.filter(kind=TimelineKind.ROUTED).count() == 1
+    infra = build_infrastructure(world)  # the district committee is published later
+    clock.advance(minutes=1)
+    escalate_due()
+    alert.refresh_from_db()
+    assert alert.level == Level.DISTRICT
+    assert alert.escalation_due_at == clock.now + dt.timedelta(minutes=60)
+    assert {d.actor for d in alert.deliveries.all()} == {infra.committee}
+    lines = [line.note for line in alert.timeline.filter(kind=TimelineKind.ROUTED).order_by("pk")]
+    assert "No response mechanism covers Tamale" in lines[0]
+    assert "now covers Tamale" in lines[1]
+    assert lines[2].startswith(infra.committee.name)
+    escalate_due()  # routed once, never twice
+    assert alert.deliveries.count() == len({d.pk for d in alert.deliveries.all()}) == 4
 
 
 def test_a_mechanism_with_no_way_to_reach_it_is_a_failed_delivery_not_a_silence(
