@@ -31,7 +31,7 @@ from django.utils import timezone
 from lxml import etree
 
 from i4p.accounts.permissions import Perm
-from i4p.accounts.selectors import can, scope_of
+from i4p.accounts.selectors import can
 from i4p.core.audit import record_event
 from i4p.core.errors import Duplicate, Invalid, NotAllowed, NotFound
 from i4p.geo.geocode import geocode
@@ -39,6 +39,7 @@ from i4p.geo.localtime import zone_of
 from i4p.geo.locate import locate
 from i4p.geo.models import CodeScheme, Place, PlaceCode, PlaceKind
 from i4p.warning import cap
+from i4p.warning.alert_selectors import RELEASED, visible_alerts
 from i4p.warning.models import (
     Alert,
     AlertEvent,
@@ -233,8 +234,6 @@ def cap_json(alert: Alert) -> dict[str, Any]:
 
 # -- reading: who may see which alert's CAP ---------------------------------------------------
 
-RELEASED = (AlertState.ISSUED, AlertState.ACKNOWLEDGED, AlertState.CLOSED, AlertState.CANCELLED)
-
 
 def _with_related(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     return alerts.select_related("place", "place__parent", "rule", "event_type").prefetch_related(
@@ -244,24 +243,16 @@ def _with_related(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
-def visible_alerts(user: Any) -> QuerySet[Alert]:
-    """Alerts whose CAP `user` may read: public ones once released, to anyone; restricted and
-    private ones to holders of the alert grant whose place scope covers them; drafts to those
-    who may issue alerts there."""
-    public = Q(scope=CapScope.PUBLIC, state__in=RELEASED)
-    viewers = scope_of(user, Perm.VIEW_ALERTS)
-    issuers = scope_of(user, Perm.ISSUE_ALERTS)
-    condition = public
-    if not viewers.nowhere:
-        condition |= viewers.q("place") & ~Q(state=AlertState.DRAFT)
-    if not issuers.nowhere:
-        # Drafts stay with those who may issue them.
-        condition |= issuers.q("place")
-    return _with_related(Alert.objects.filter(condition))
-
-
 def cap_alert_for(user: Any, alert_uuid: Any) -> Alert:
-    alert = visible_alerts(user).filter(uuid=alert_uuid).first()
+    """The alert whose CAP `user` asks for: whoever may read the alert may read its CAP
+    (`alert_selectors.visible_alerts`), the members of a mechanism it reached included."""
+    alert = (
+        visible_alerts(user)
+        .select_related("place__parent", "rule")
+        .prefetch_related("places", "incidents")
+        .filter(uuid=alert_uuid)
+        .first()
+    )
     if alert is None:
         raise NotFound("No such alert, or not one you may see.")
     return alert

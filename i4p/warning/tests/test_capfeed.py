@@ -40,6 +40,8 @@ from i4p.warning.models import (
     AlertText,
     CapMsgType,
     CapScope,
+    Delivery,
+    DeliveryChannel,
     TimelineKind,
 )
 from i4p.warning.tests.builders import (
@@ -48,6 +50,7 @@ from i4p.warning.tests.builders import (
     staff,
     submit_test_report,
 )
+from i4p.warning.tests.loop import build_infrastructure
 from i4p.web.tests.world import database_fingerprint, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -317,6 +320,22 @@ def test_a_restricted_alert_is_served_only_to_alert_staff_whose_places_cover_it(
     for user, expected in ((world.yendi_analyst, 404), (world.tamale_analyst, 200)):
         answer = token_client(user).get(f"/api/v1/alerts/{alert.uuid}/cap.xml")
         assert answer.status_code == expected
+
+
+def test_the_members_of_a_mechanism_the_alert_reached_read_its_cap_as_they_read_the_alert(
+    world: WarningWorld,
+) -> None:
+    alert = an_alert(world, scope=CapScope.RESTRICTED)
+    infra = build_infrastructure(world)  # the Tamale committee's chair and the council's secretary
+    Delivery.objects.create(
+        alert=alert, actor=infra.committee, level="district", channel=DeliveryChannel.APP,
+        user=infra.chair,
+    )  # fmt: skip
+    for user, expected in ((infra.chair, 200), (infra.secretary, 404)):
+        client = logged_in(user)
+        assert client.get(f"/alerts/{alert.uuid}/").status_code == expected
+        for url in (f"/alerts/{alert.uuid}/cap.xml", f"/api/v1/alerts/{alert.uuid}/cap.json"):
+            assert client.get(url).status_code == expected, (user.username, url)
 
 
 def test_a_draft_is_served_only_to_those_who_may_issue_it(world: WarningWorld) -> None:
