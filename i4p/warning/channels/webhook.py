@@ -1,11 +1,13 @@
 """Webhooks: a POST of the alert as JSON (with its CAP XML when the CAP writer is installed),
 signed so the receiver can tell it came from this instance.
 
-`X-I4P-Signature: sha256=<hex>` is the HMAC-SHA256 of the exact body, keyed with
-`I4P_WEBHOOK_SECRET` (unset: a key derived from the instance's secret key), and
-`X-I4P-Timestamp` the time of sending, also inside the signed body, so a replayed old call
-can be told from a new one. `verify(body, header, secret)` is how a receiver checks it.
-"""
+`X-I4P-Signature: sha256=<hex>` is the HMAC-SHA256 of the exact body, keyed with the
+receiver's own key; the body's `sent_at`, the time of sending, is signed with it, so a replayed
+old call can be told from a new one. Each webhook address (a `url` contact point)
+has its own key, derived from `I4P_WEBHOOK_SECRET` (unset: from the instance's secret key) and
+the contact point's UUID: a receiver that knows its key cannot sign a call to another one.
+`i4p webhook_key` prints a receiver's key for its administrator; `verify(body, header, key)`
+is how a receiver checks a call."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import json
 from django.conf import settings
 from django.utils import timezone
 
+from i4p.registry.models import ContactPoint
 from i4p.warning.channels.base import DeliveryResult, cap_document, payload
 from i4p.warning.gateways import base as http
 from i4p.warning.models import Delivery
@@ -23,11 +26,17 @@ from i4p.warning.models import Delivery
 HEADER = "X-I4P-Signature"
 
 
-def secret() -> str:
+def _instance_secret() -> bytes:
     configured = str(getattr(settings, "I4P_WEBHOOK_SECRET", "") or "")
     if configured:
-        return configured
-    return hmac.new(settings.SECRET_KEY.encode(), b"i4p-webhook", hashlib.sha256).hexdigest()
+        return configured.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"i4p-webhook", hashlib.sha256).digest()
+
+
+def key_for(contact: ContactPoint) -> str:
+    """The key this receiver's calls are signed with (and that it checks them with)."""
+    label = f"i4p-webhook:{contact.uuid}".encode()
+    return hmac.new(_instance_secret(), label, hashlib.sha256).hexdigest()
 
 
 def signature(body: bytes, key: str) -> str:
@@ -54,8 +63,9 @@ def body_of(delivery: Delivery) -> bytes:
 
 
 def send(delivery: Delivery) -> DeliveryResult:
-    url = delivery.contact.value.strip() if delivery.contact is not None else ""
-    if not url.startswith(("https://", "http://")):
+    contact = delivery.contact
+    url = contact.value.strip() if contact is not None else ""
+    if contact is None or not url.startswith(("https://", "http://")):
         return DeliveryResult(ok=False, error="No http(s) URL.", retry=False)
     body = body_of(delivery)
     status, _answer = http.http_post(
@@ -63,7 +73,7 @@ def send(delivery: Delivery) -> DeliveryResult:
         data=body,
         headers={
             "Content-Type": "application/json",
-            HEADER: signature(body, secret()),
+            HEADER: signature(body, key_for(contact)),
             "X-I4P-Delivery": str(delivery.uuid),
         },
     )

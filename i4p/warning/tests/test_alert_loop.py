@@ -177,7 +177,7 @@ def test_a_burst_in_one_district_alerts_its_committee_then_the_national_council_
     assert escalated.at == clock.now and escalated.level == Level.NATIONAL
     assert "45 minutes" in escalated.note
     ((headers, body),) = outside.hooks()
-    assert webhook.verify(body, headers[webhook.HEADER], webhook.secret())
+    assert webhook.verify(body, headers[webhook.HEADER], webhook.key_for(infra.council_webhook))
     assert json.loads(body)["alert"]["uuid"] == str(alert.uuid)
 
     # The council's secretary acknowledges from the alert page; the ladder stops.

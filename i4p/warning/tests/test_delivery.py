@@ -4,13 +4,16 @@ on the dashboard and the timeline, retry now, webhook signatures, updates and ca
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import smtplib
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import CommandError, call_command
 
+from i4p.registry.models import ContactPoint
 from i4p.warning.alerts import (
     cancel_alert,
     default_words,
@@ -229,9 +232,21 @@ def test_a_webhook_signature_verifies_and_a_tampered_body_does_not(
     ((headers, body),) = outside.hooks()
     header = headers[webhook.HEADER]
     assert header.startswith("sha256=")
-    assert webhook.verify(body, header, "shared-with-the-council")
-    assert not webhook.verify(body.replace(b"Tamale", b"Yendi"), header, "shared-with-the-council")
-    assert not webhook.verify(body, header, "another-secret")
+    hook = infra.council_webhook  # moved to the committee, which it now serves
+    key = webhook.key_for(hook)
+    assert webhook.verify(body, header, key)
+    assert not webhook.verify(body.replace(b"Tamale", b"Yendi"), header, key)
+    # Each receiver has its own key, and none is the instance's secret itself.
+    other = ContactPoint.objects.create(
+        actor=infra.council, kind="url", value="https://hooks.example.org/council"
+    )
+    for wrong in (webhook.key_for(other), "shared-with-the-council", "another-secret"):
+        assert not webhook.verify(body, header, wrong)
+    printed = io.StringIO()
+    call_command("webhook_key", hook.value, stdout=printed)
+    assert printed.getvalue() == f"{infra.committee.name}\t{key}\n"
+    with pytest.raises(CommandError, match="No mechanism has the webhook address"):
+        call_command("webhook_key", "https://nobody.example.org/")
     data = json.loads(body)
     assert data["alert"]["identifier"] == alert.identifier
     assert data["mechanism"]["name"] == infra.committee.name
