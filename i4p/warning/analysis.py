@@ -10,7 +10,8 @@ Counting (see docs/analysis.md for the rules in words):
 - situation reports are counted by indicator (the number of values and their sum).
 
 The table is kept up to date cell by cell: every write that changes how a report is counted
-calls `count_on_commit`, which writes a `CountRequest` in the same commit and queues
+calls `count_on_commit` (the intake writes the same request in its report's own statement:
+`count_request`), which writes a `CountRequest` in the same commit and queues
 `update_counts` unless one waits already; the task takes every waiting request and recomputes
 the cells of the periods their reports fall in from the reports themselves (never +1, so running
 it twice changes nothing) and then scans the series of those places again. `rebuild_counts`
@@ -34,14 +35,14 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, cast, overload
+from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Field, Min, Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -51,6 +52,7 @@ from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed, WrongState
+from i4p.core.rows import Question, insert_together
 from i4p.core.tasks import enqueue_with_commit, queued_in_database
 from i4p.geo.models import Place
 from i4p.warning import detection
@@ -485,45 +487,42 @@ def count_on_commit(reports: Iterable[Report], *, before: Iterable[Group] = ()) 
         requests.append(CountRequest(groups=groups))
     if not requests:
         return
-    if not _request_and_ask(requests):
-        enqueue_with_commit(update_counts)
-
-
-def _request_and_ask(requests: list[CountRequest]) -> bool:
-    """Write the requests; return whether a count task sits in the database queue, not yet
-    started. (A request that commits just as that task starts waits for the next one, or the
-    minute sweep.) Every report asks, so the last request is written and the question asked
-    in one plain statement: one round trip to the database, no query built each time."""
-    if not queued_in_database(update_counts):
-        CountRequest.objects.bulk_create(requests)
-        return False
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     *first, last = requests
     if first:
         CountRequest.objects.bulk_create(first)
-    quote = connection.ops.quote_name
-    meta = CountRequest._meta
-    groups, created_at = (
-        cast("Field[Any, Any]", meta.get_field(n)) for n in ("groups", "created_at")
+    # Every report asks, so the last request is written and the question asked in one
+    # statement: one round trip to the database, no query built each time.
+    counted_on_commit(insert_together(last, ask=count_task_waiting()))
+
+
+def count_request(report: Report) -> CountRequest:
+    """The request to count a new report, for a service that writes it in the report's own
+    statement (`core.rows.insert_together`, linked by `report_id`), asking there
+    `count_task_waiting()`; it then hands the answer to `counted_on_commit`."""
+    return CountRequest(report_id=report.pk)
+
+
+def count_task_waiting() -> Question | None:
+    """Whether a count task sits in the database queue, not yet started, as a question to ask
+    in the statement that writes the requests (None: the queue is elsewhere). A request that
+    commits just as that task starts waits for the next one, or the minute sweep."""
+    if not queued_in_database(update_counts):
+        return None
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    table = connection.ops.quote_name(DBTaskResult._meta.db_table)
+    return Question(
+        f"EXISTS (SELECT 1 FROM {table} WHERE task_path = %s AND status = %s)",  # noqa: S608
+        (update_counts.module_path, TaskResultStatus.READY),
     )
-    values = [
-        last.report_id,
-        groups.get_db_prep_save(last.groups, connection),
-        created_at.get_db_prep_save(timezone.now(), connection),
-        update_counts.module_path,
-        TaskResultStatus.READY,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(CountRequest._meta.db_table)} (report_id, groups, created_at) "  # noqa: S608
-            f"VALUES (%s, %s, %s) RETURNING EXISTS (SELECT 1 FROM "
-            f"{quote(DBTaskResult._meta.db_table)} WHERE task_path = %s AND status = %s)",
-            values,
-        )
-        row = cursor.fetchone()
-    return bool(row[0])
+
+
+def counted_on_commit(waiting: Any) -> None:
+    """The requests are written and `waiting` answers `count_task_waiting()`: queue a count
+    task with the commit unless one waits."""
+    if not waiting:
+        enqueue_with_commit(update_counts)
 
 
 def _count_task_waiting() -> bool:

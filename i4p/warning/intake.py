@@ -14,10 +14,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from i4p.core.audit import record_event
+from i4p.core.audit import audit_row, record_event
 from i4p.core.errors import Invalid
 from i4p.core.kept import Kept
-from i4p.core.rows import insert
+from i4p.core.rows import insert, insert_together
 from i4p.geo.geocode import geocode
 from i4p.geo.locate import locate_one
 from i4p.geo.models import Place, PlaceKind
@@ -476,18 +476,40 @@ def _new_report(
     channel: str,
     received_at: dt.datetime,
     framework: IndicatorFramework,
-    prepared: Prepared | None = None,
 ) -> Report:
     """Save the report with its indicator values."""
-    prepared = prepared or prepare(draft, framework)
+    prepared = prepare(draft, framework)
+    report = _report_row(
+        draft,
+        reporter=reporter,
+        channel=channel,
+        received_at=received_at,
+        framework=framework,
+        prepared=prepared,
+    )
+    insert(report)
+    _observe(report, prepared)
+    analysis.count_on_commit([report])
+    return report
+
+
+def _report_row(
+    draft: Draft,
+    *,
+    reporter: Reporter | None,
+    channel: str,
+    received_at: dt.datetime,
+    framework: IndicatorFramework,
+    prepared: Prepared,
+) -> Report:
+    """The report a prepared draft becomes, not yet written."""
     place, precision, method = prepared.place, prepared.precision, prepared.method
-    answers, observations = prepared.answers, prepared.observations
     reasons = [*draft.triage_reasons, *prepared.reasons]
     if draft.kind == ReportKind.INCIDENT and draft.event_type is None:
         reasons.append("The type of event is not known.")
     if reporter is not None and reporter.trust == Trust.BLOCKED:
         reasons.append("The sender is blocked.")
-    report = Report(
+    return Report(
         kind=draft.kind,
         framework=framework,
         reporter=reporter,
@@ -510,18 +532,19 @@ def _new_report(
         killed=draft.killed,
         injured=draft.injured,
         displaced=draft.displaced,
-        answers=answers,
+        answers=prepared.answers,
         needs_triage=bool(reasons),
         triage_reasons=reasons,
     )
-    insert(report)
-    if observations:
+
+
+def _observe(report: Report, prepared: Prepared) -> None:
+    """Save the report's indicator values (most reports have none)."""
+    if prepared.observations:
         Observation.objects.bulk_create(
             Observation(report=report, indicator=indicator, value=value, text=text)
-            for indicator, value, text in observations
+            for indicator, value, text in prepared.observations
         )
-    analysis.count_on_commit([report])
-    return report
 
 
 def _create_report(
@@ -614,7 +637,7 @@ def _store_submission(
     received_at = timezone.now()
     country = draft.place.country_code if draft.place is not None else draft.country
     reporter = reporter_for(sender, user=by, country=country)
-    report = _new_report(
+    report = _report_row(
         draft,
         reporter=reporter,
         channel=channel,
@@ -622,21 +645,29 @@ def _store_submission(
         framework=framework,
         prepared=prepared,
     )
-    # The raw message is written already read, beside its report: one insert, no update.
-    insert(
-        InboundMessage(
-            channel=channel,
-            received_at=received_at,
-            payload=identity.seal({"payload": dict(payload), "sender": sender.sealed()}),
-            idempotency_scope=scope[:80],
-            idempotency_key=idempotency_key[:200],
-            reporter=reporter,
-            state=InboundState.REPORTED,
-            report=report,
-            place=report.place,
-        )
+    # The report, its raw message (written already read, beside its report), its audit row
+    # and its count request: one statement on PostgreSQL, which also asks whether a count
+    # task is waiting (one round trip where there were four).
+    inbound = InboundMessage(
+        channel=channel,
+        received_at=received_at,
+        payload=identity.seal({"payload": dict(payload), "sender": sender.sealed()}),
+        idempotency_scope=scope[:80],
+        idempotency_key=idempotency_key[:200],
+        reporter=reporter,
+        state=InboundState.REPORTED,
+        report=report,
+        place=report.place,
     )
-    record_event(report, "report.received", by=by, note=str(Channel(channel).label))
+    waiting = insert_together(
+        report,
+        (inbound, "report"),
+        (audit_row(report, "report.received", by=by, note=str(Channel(channel).label)), ""),
+        (analysis.count_request(report), "report_id"),
+        ask=analysis.count_task_waiting(),
+    )
+    _observe(report, prepared)
+    analysis.counted_on_commit(waiting)
     return report
 
 

@@ -285,8 +285,6 @@ def test_the_count_requests_commit_with_the_reports_and_one_task_counts_them_all
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from i4p.warning import intake
-
     counting = DBTaskResult.objects.filter(task_path="i4p.warning.analysis.update_counts")
     report = submit(world, world.tamale, timezone.now(), phone="+233201234567")
     # Queued in the database with the report (the default queue): no commit of its own. The
@@ -302,7 +300,7 @@ def test_the_count_requests_commit_with_the_reports_and_one_task_counts_them_all
     def broken(*_: Any, **__: Any) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(intake, "record_event", broken)
+    monkeypatch.setattr(analysis, "counted_on_commit", broken)
     with pytest.raises(RuntimeError):
         submit(world, world.yendi, timezone.now())
     assert CountRequest.objects.count() == 2
