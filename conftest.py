@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test.utils import override_settings
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 IN_CI = bool(os.environ.get("I4P_CI"))
@@ -82,6 +83,16 @@ def screenshots() -> Path:
     folder = Path(__file__).resolve().parent / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Test users' passwords are hashed with MD5, not Argon2: Argon2 is slow (and memory-hard)
+    on purpose (0.1-0.5 s a password on a 2-core machine), and half the time of the page tests
+    went into it.
+    `test_passwords_are_hashed_with_argon2` checks the production setting itself."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
