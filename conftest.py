@@ -18,6 +18,45 @@ IN_CI = bool(os.environ.get("I4P_CI"))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# Fixtures that reach the database; a test with none of them (and no django_db mark) cannot.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+    "admin_user",
+    "admin_client",
+    "django_user_model",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="leave out the tests that touch no database (`make test` ran them on SQLite)",
+    )
+
+
+def touches_the_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first: xdist hands out tests in collection order, and a slow test collected
+    last leaves the other worker idle until it ends. On the second database of `make test`,
+    only the tests that touch a database: pytest-django refuses database access to the others,
+    so they cannot answer differently there."""
+    if config.getoption("--database-tests-only"):
+        left_out = [item for item in items if not touches_the_database(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if touches_the_database(item)]
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip on a newcomer's machine; in CI the same gap is a failure."""
     if IN_CI:
