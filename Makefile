@@ -35,9 +35,11 @@ test: test-sqlite test-postgres
 test-sqlite: $(VENV)/.installed-dev
 	env -u DATABASE_URL $(BIN)/pytest -n 2
 
+# The tests that touch no database ran in test-sqlite already: on PostgreSQL they would only
+# repeat themselves (pytest-django refuses them the database).
 test-postgres: $(VENV)/.installed-dev
 	@if DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m i4p.core.dbcheck; then \
-		DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n 2; \
+		DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n 2 --database-tests-only; \
 	elif [ -n "$$I4P_CI" ]; then \
 		echo "FAIL: PostgreSQL is required in CI but does not answer at $(PG_TEST_URL)"; exit 1; \
 	else \

@@ -9,12 +9,52 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test.utils import override_settings
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 IN_CI = bool(os.environ.get("I4P_CI"))
 
 # Playwright drives a live server from a worker thread; Django must allow it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Fixtures that reach the database; a test with none of them (and no django_db mark) cannot.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+    "admin_user",
+    "admin_client",
+    "django_user_model",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="leave out the tests that touch no database (`make test` ran them on SQLite)",
+    )
+
+
+def touches_the_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first: xdist hands out tests in collection order, and a slow test collected
+    last leaves the other worker idle until it ends. On the second database of `make test`,
+    only the tests that touch a database: pytest-django refuses database access to the others,
+    so they cannot answer differently there."""
+    if config.getoption("--database-tests-only"):
+        left_out = [item for item in items if not touches_the_database(item)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if touches_the_database(item)]
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def skip_or_fail(reason: str) -> None:
@@ -82,6 +122,41 @@ def screenshots() -> Path:
     folder = Path(__file__).resolve().parent / "var" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Test users' passwords are hashed with MD5, not Argon2: Argon2 is slow (and memory-hard)
+    on purpose (0.1-0.5 s a password on a 2-core machine), and half the time of the page tests
+    went into it.
+    `test_passwords_are_hashed_with_argon2` checks the production setting itself."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_listed_once() -> Iterator[None]:
+    """The test client starts the middleware afresh for every `Client`, and WhiteNoise then
+    looks up every static file of every app (about 150, `WHITENOISE_USE_FINDERS`): 60 ms a
+    client, a tenth of the page tests' time. The files do not change during a run, so each
+    process lists them once and every later middleware gets a copy of that list."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    listed: dict[str, dict[str, Any]] = {}
+    list_files = WhiteNoiseMiddleware.add_files_from_finders
+
+    def add_files_from_finders(self: WhiteNoiseMiddleware) -> None:
+        if self.static_prefix not in listed:
+            before = dict(self.files)
+            list_files(self)
+            listed[self.static_prefix] = {
+                url: found for url, found in self.files.items() if before.get(url) is not found
+            }
+        self.files.update(listed[self.static_prefix])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", add_files_from_finders)
+        yield
 
 
 @pytest.fixture(autouse=True)

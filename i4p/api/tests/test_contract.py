@@ -142,6 +142,7 @@ def test_the_document_lists_operations() -> None:
     assert operations(), "the API has no operations"
 
 
+@pytest.mark.slow
 def test_bad_input_to_every_operation_gets_a_clear_error_and_changes_nothing() -> None:
     world = build_world()
     client = Client(HTTP_AUTHORIZATION=f"Bearer {world.admin_token_plain}")

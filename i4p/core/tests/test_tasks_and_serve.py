@@ -71,6 +71,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_serve_runs_the_web_server_and_the_worker_on_a_wal_sqlite_database(
     tmp_path: Path,
 ) -> None:

@@ -97,6 +97,7 @@ MUST_FIND: dict[str, set[Month]] = {
 }
 
 
+@pytest.mark.slow
 def test_replaying_ucdp_syria_month_by_month_signals_the_escalations_in_the_data(
     tmp_path: Path,
 ) -> None:

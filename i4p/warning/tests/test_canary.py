@@ -414,6 +414,7 @@ def without_redaction() -> Iterator[None]:
         handler.addFilter(found)
 
 
+@pytest.mark.slow
 def test_the_canary_is_nowhere_but_in_sealed_columns(
     without_redaction: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:

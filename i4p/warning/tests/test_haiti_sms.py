@@ -50,6 +50,7 @@ def direct_messages() -> list[tuple[str, str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_the_haiti_2010_messages_through_every_gateway_are_all_kept_once() -> None:
     messages = direct_messages()
     assert len(messages) > 2000  # 1,069 + 1,047 direct rows in the two splits

@@ -115,6 +115,7 @@ def body_of(row: dict[str, str]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_ucdp_syria_events_sent_through_the_api_land_in_geds_governorate(
     tmp_path: Path,
 ) -> None:

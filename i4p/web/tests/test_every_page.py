@@ -96,6 +96,7 @@ def test_every_page_answers_every_visitor_without_a_server_error() -> None:
                 assert answer.status_code in {200, 302, 403, 404, 405}, (who, name, url)
 
 
+@pytest.mark.slow
 def test_bad_input_to_every_form_gets_a_clear_error_and_changes_nothing() -> None:
     world = build_world()
     for who, client in clients(world).items():
