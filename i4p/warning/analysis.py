@@ -1146,15 +1146,11 @@ def _alarms_of(
         judged = []
         for method, result in zip(
             settings_.methods,
-            detection.detect_all(observed, settings_.methods, params, counted),
+            detection.alarm_cells(observed, settings_.methods, params, counted, start=report_from),
             strict=True,
         ):
-            r, c = np.nonzero(result.alarm[:, report_from:])
-            c += report_from
-            figures = [
-                getattr(result, name)[r, c]
-                for name in ("expected", "observed", "threshold", "statistic")
-            ]
+            r, c = result.rows, result.columns
+            figures = [result.expected, result.observed, result.threshold, result.statistic]
             judged.append((method, result.window, r, c, figures))
         # Confirmed reports and the killed: only where an alarm is, from the count rows there.
         hit = np.unique(np.concatenate([r * columns + c for _m, _w, r, c, _f in judged]))
