@@ -175,3 +175,61 @@ def cusum_cells(
                 run = t + 1
             carried = level
     return rows[:found], at[:found], figures[:found]
+
+
+@njit(cache=True, nogil=True)
+def bin_series(
+    entries: Any,
+    source: Any,
+    inverse: Any,
+    first_series: int,
+    allowed: Any,
+    index: Any,
+    first: int,
+    measure: Any,
+    values: Any,
+    counted: Any,
+    observed: Any,
+) -> None:
+    """Add the count rows of a block of series into its matrix (zeros, series x periods):
+    each entry's row goes to its series and period, in the order of `entries` (the order in
+    which `np.bincount` would add them: the same sums). A series of counts takes `measure`,
+    one of an indicator `values` (the sum of its values)."""
+    for j in range(len(entries)):
+        entry = entries[j]
+        row = source[entry]
+        if allowed[row]:
+            local = inverse[entry] - first_series
+            weight = measure[row] if counted[local] else values[row]
+            observed[local, index[row] - first] += weight
+
+
+@njit(cache=True, nogil=True)
+def sums_at(
+    entries: Any,
+    source: Any,
+    inverse: Any,
+    first_series: int,
+    allowed: Any,
+    index: Any,
+    first: int,
+    columns: int,
+    hit: Any,
+    wanted: Any,
+    confirmed: Any,
+    killed: Any,
+) -> tuple[Any, Any]:
+    """The confirmed reports and the killed of a block's count rows summed at the cells of
+    `hit` (sorted flat cells; `wanted` marks them), in the order of `entries`."""
+    confirmed_at = np.zeros(len(hit))
+    killed_at = np.zeros(len(hit))
+    for j in range(len(entries)):
+        entry = entries[j]
+        row = source[entry]
+        if allowed[row]:
+            cell = (inverse[entry] - first_series) * columns + index[row] - first
+            if wanted[cell]:
+                at = np.searchsorted(hit, cell)
+                confirmed_at[at] += confirmed[row]
+                killed_at[at] += killed[row]
+    return confirmed_at, killed_at
