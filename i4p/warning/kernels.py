@@ -126,26 +126,24 @@ def cusum_cells(
     found = 0
     sums = np.empty(columns + 1)
     squares = np.empty(columns + 1)
-    means = np.empty(columns)
-    sigmas = np.empty(columns)
     first = window + lag - 1
     floor = min_sigma**2
     reach = h + k
     for row in range(n):
         _running_sums(counts, row, sums, squares)
-        # The baselines first, in a loop without a carried value, which compiles to vector
-        # instructions; then the recursion.
-        for t in range(first, columns):
-            mean, sd = _baseline(sums, squares, t, window, lag)
-            means[t] = mean
-            sigmas[t] = max(sd, min_sigma)
         running = 0.0
         carried = 0.0  # the statistic of the period before: nothing before the first
         run = first  # where the current run began: after the last restart
         for t in range(first, columns):
             x = counts[row, t]
-            mean = means[t]
-            sigma = sigmas[t]
+            if running == 0.0 and x == 0.0 and k > 0.0:
+                # No events and nothing carried: the step is below 0 whatever the baseline
+                # (it is at least 0), so the sum stays at 0: a restart, nothing to work out.
+                carried = 0.0
+                run = t + 1
+                continue
+            mean, sd = _baseline(sums, squares, t, window, lag)
+            sigma = max(sd, min_sigma)
             step = x - mean
             step = step / sigma
             step = step - k
@@ -155,8 +153,9 @@ def cusum_cells(
                 seen = 0.0
                 usual = 0.0
                 for u in range(run, t + 1):
+                    before, _sd = _baseline(sums, squares, u, window, lag)
                     seen += counts[row, u]
-                    usual += max(means[u], floor)
+                    usual += max(before, floor)
                 if found == len(rows):
                     rows, at, figures = _grow(rows, at, figures)
                 threshold = reach - carried
