@@ -1124,46 +1124,50 @@ def _alarms_of(
 ) -> Iterator[tuple[list[Alarm], int]]:
     """Run every method over the series matrix, `block` series at a time. `allowed`: the
     count rows this period takes; `index`: each count row's period number."""
+    # Imported here: numba loads in a process that scans, not in every web worker.
+    from i4p.warning import kernels
+
     params = settings_.by_period[period]
-    measure_column = 7 if settings_.measure == "killed" else 5
     series, refs = layout.keys, layout.refs
+    measure = counts[:, 7 if settings_.measure == "killed" else 5]
+    walk = (layout.source, layout.inverse)
+    sums = (counts[:, 6], counts[:, 7])
     for b in range(0, len(series), block):
         lo, hi = np.searchsorted(layout.ordered, [b, b + block])
         entries = layout.order[lo:hi]
-        rows = layout.source[entries]
-        kept = allowed[rows]
-        entries, rows = entries[kept], rows[kept]
         n = min(block, len(series) - b)
-        local = layout.inverse[entries] - b
         family = (series[b : b + n] // refs) % 3
         counted = family != FAMILY_INDICATOR
         # Indicators are judged on the sum of their values.
-        measure = np.where(counted[local], counts[rows, measure_column], counts[rows, VALUE_SUM])
-        cells = local * columns + (index[rows] - first)
-        size = n * columns
-        observed = np.bincount(cells, weights=measure, minlength=size).reshape(n, columns)
+        observed = np.zeros((n, columns))
+        kernels.bin_series(
+            entries,
+            *walk,
+            b,
+            allowed,
+            index,
+            first,
+            measure,
+            counts[:, VALUE_SUM],
+            counted,
+            observed,
+        )
         judged = []
         for method, result in zip(
             settings_.methods,
-            detection.detect_all(observed, settings_.methods, params, counted),
+            detection.alarm_cells(observed, settings_.methods, params, counted, start=report_from),
             strict=True,
         ):
-            r, c = np.nonzero(result.alarm[:, report_from:])
-            c += report_from
-            figures = [
-                getattr(result, name)[r, c]
-                for name in ("expected", "observed", "threshold", "statistic")
-            ]
+            r, c = result.rows, result.columns
+            figures = [result.expected, result.observed, result.threshold, result.statistic]
             judged.append((method, result.window, r, c, figures))
         # Confirmed reports and the killed: only where an alarm is, from the count rows there.
         hit = np.unique(np.concatenate([r * columns + c for _m, _w, r, c, _f in judged]))
-        wanted = np.zeros(size, dtype=bool)
+        wanted = np.zeros(n * columns, dtype=bool)
         wanted[hit] = True
-        chosen = wanted[cells]
-        at = np.searchsorted(hit, cells[chosen])
-        picked = rows[chosen]
-        confirmed = np.bincount(at, weights=counts[picked, 6], minlength=len(hit))
-        killed = np.bincount(at, weights=counts[picked, 7], minlength=len(hit))
+        confirmed, killed = kernels.sums_at(
+            entries, *walk, b, allowed, index, first, columns, hit, wanted, *sums
+        )
         found: list[Alarm] = []
         for method, window, r, c, figures in judged:
             where = np.searchsorted(hit, r * columns + c)

@@ -8,6 +8,7 @@ import pytest
 from i4p.warning.detection import (
     METHODS,
     Parameters,
+    alarm_cells,
     detect,
     detect_all,
     ears,
@@ -137,3 +138,57 @@ def test_negative_or_missing_counts_are_refused() -> None:
         detect([1, float("nan"), 2], "cusum")
     with pytest.raises(ValueError):
         detect([1, 2], "farrington")
+
+
+def _cells_of_detect(
+    counts: np.ndarray, method: str, params: Parameters, rows: np.ndarray | None, start: int
+) -> list[tuple[float, ...]]:
+    found = detect(counts, method, params, rows)
+    r, c = np.nonzero(found.alarm[:, start:])
+    c += start
+    figures = (found.expected, found.observed, found.threshold, found.statistic)
+    return list(zip(r.tolist(), c.tolist(), *(f[r, c].tolist() for f in figures), strict=True))
+
+
+PARAMETER_SETS = [
+    Parameters(),
+    Parameters(baseline=8, cusum_baseline=12, ewma_baseline=12),
+    Parameters(baseline=6, cusum_baseline=12, ewma_baseline=12, guard=1),
+    Parameters(min_sigma=0.2, min_observed=1.0, cusum_k=0.2, cusum_h=2.0, z=2.0),
+    Parameters(poisson_alpha=0.0),
+]
+
+
+@pytest.mark.parametrize("params", PARAMETER_SETS)
+@pytest.mark.parametrize("start", [0, 40, 500])
+def test_the_alarm_cells_of_a_scan_are_those_of_detect_to_the_last_bit(
+    params: Parameters, start: int
+) -> None:
+    # Sparse and busy series, bursts, runs of zeros, a few series of sums (not counts):
+    # every cell the compiled loops keep or drop must be the one `detect` keeps or drops,
+    # with figures equal bit for bit (no tolerance), so stored signals never change.
+    generator = np.random.default_rng(11)
+    counts = generator.poisson(generator.choice([0.05, 0.4, 2.0, 9.0], size=(300, 1)), (300, 400))
+    counts = counts.astype(float)
+    counts[generator.integers(0, 300, 60), generator.integers(0, 400, 60)] += 12
+    counts[:20] = generator.gamma(2.0, 3.0, (20, 400)).round(2)
+    rows = np.ones(300, dtype=bool)
+    rows[:20] = False
+    for method, cells in zip(
+        METHODS, alarm_cells(counts, METHODS, params, rows, start=start), strict=True
+    ):
+        assert cells.method == method
+        got = list(
+            zip(
+                cells.rows.tolist(),
+                cells.columns.tolist(),
+                cells.expected.tolist(),
+                cells.observed.tolist(),
+                cells.threshold.tolist(),
+                cells.statistic.tolist(),
+                strict=True,
+            )
+        )
+        expected = _cells_of_detect(counts, method, params, rows, min(start, 400))
+        assert got == expected
+        assert expected or start > 400  # past the end: nothing, and no error
