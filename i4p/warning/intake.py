@@ -128,9 +128,13 @@ def reporter_for(who: Identity, *, user: Any = None, country: str = "") -> Repor
             user.pk, lambda: Reporter.objects.filter(user=user).first()
         )
         if reporter is None:
-            reporter = Reporter.objects.create(
-                handle=identity.new_handle(), user=user, trust=Trust.KNOWN
-            )
+            try:
+                with transaction.atomic():  # two first reports of one account at once
+                    reporter = Reporter.objects.create(
+                        handle=identity.new_handle(), user=user, trust=Trust.KNOWN
+                    )
+            except IntegrityError:  # the other made it: this report joins that reporter
+                reporter = Reporter.objects.get(user=user)
         return reporter
     if not who.address and not who.name:
         return None

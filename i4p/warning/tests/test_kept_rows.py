@@ -12,6 +12,7 @@ import pytest
 from i4p.core import kept
 from i4p.core.errors import Invalid
 from i4p.geo.models import Place
+from i4p.warning import intake
 from i4p.warning.intake import Draft, submit_report
 from i4p.warning.models import Channel, Reporter, Trust
 from i4p.warning.selectors import place_named
@@ -100,3 +101,25 @@ def test_a_reporter_blocked_here_is_triaged_at_once_and_elsewhere_within_seconds
     clock[0] += kept.SECONDS
     assert blocked not in send("Calm now.", world.tamale).triage_reasons
     assert Reporter.objects.filter(user=world.monitor).count() == 1
+
+
+def test_two_first_reports_of_one_account_at_once_make_one_reporter_and_both_are_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = build_warning_world()
+    first, _ = submit_report(
+        Draft(description="Market tense.", place=world.tamale),
+        by=world.monitor,
+        channel=Channel.API,
+        payload={},
+    )
+    # The second request looked before the first one's reporter was committed.
+    monkeypatch.setattr(intake._account_reporters, "read", lambda key, load: None)
+    second, _ = submit_report(
+        Draft(description="Still tense.", place=world.tamale),
+        by=world.monitor,
+        channel=Channel.API,
+        payload={},
+    )
+    assert Reporter.objects.filter(user=world.monitor).count() == 1
+    assert second.reporter_id == first.reporter_id
