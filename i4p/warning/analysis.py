@@ -19,34 +19,35 @@ recomputes the whole table and `scan` the whole history (`i4p analyse`).
 
 The scan reads the counts into one matrix per period kind (series x periods, series = place x
 event type, place x all events, place x indicator) and runs the methods of `detection` over
-all rows at once; every alarm becomes (or updates) one `Signal`. A full scan on PostgreSQL
-reads the counts in parts of whole places, by binary COPY in a thread: the server makes the
-next part on the other core while this one is judged.
+all rows at once; every alarm becomes (or updates) one `Signal`. It reads the count rows from
+their packs (`CountPack`: a place's rows of one year in one value, written with the rows); a
+full scan on PostgreSQL reads them in parts of whole places, the next in a thread while this
+one is judged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import select
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
-from psycopg import pq
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can, scope_of
@@ -58,6 +59,7 @@ from i4p.geo.models import Place
 from i4p.warning import detection
 from i4p.warning.models import (
     Count,
+    CountPack,
     CountRequest,
     EventType,
     Indicator,
@@ -439,7 +441,9 @@ def rebuild_counts(*, progress: Callable[[int], object] | None = None) -> int:
     result = merge(parts)
     with transaction.atomic():
         Count.objects.all().delete()
+        CountPack.objects.all().delete()
         _insert_counts(result)
+        _write_packs(_packs(_tally_as_read(result)))
     return len(result)
 
 
@@ -689,6 +693,13 @@ def _replace_cells(targets: set[tuple[int, int, int]], result: Tally) -> None:
             dtype=bool,
         )
         _insert_counts(Tally(keys=result.keys[wanted], values=result.values[wanted]))
+    _repack(
+        {
+            (place, to_day(day).year)
+            for place, precision, day in targets
+            if precision != PRECISION_CODE[Period.YEAR]
+        }
+    )
 
 
 # -- parameters --------------------------------------------------------------------------------
@@ -797,57 +808,156 @@ def settings_of(framework: IndicatorFramework) -> AnalysisSettings:
     )
 
 
-# -- reading counts for the scan -----------------------------------------------------------
+# -- packs: the count rows of a place and year in one value, as the scan reads them ----------
 
-# Columns read: place, event type, indicator, precision code, day number, reports, confirmed,
-# killed, value sum (what the scan judges or shows; the injured and displaced it does not).
+# Columns the scan reads, as a float matrix: place, event type, indicator, precision code, day
+# number, reports, confirmed, killed, value sum (the injured and displaced it does not judge).
 READ_WIDTH = 9
 VALUE_SUM = 8
 
+# One record per count row in a `CountPack`: little-endian, fixed width, the matrix's columns
+# after the place (the pack's own). 0 stands for no event type, no indicator.
+_PACK_FIELDS = (
+    ("event_type", "<i4"),
+    ("indicator", "<i4"),
+    ("precision", "<i1"),
+    ("day", "<i4"),
+    ("reports", "<i4"),
+    ("confirmed", "<i4"),
+    ("killed", "<i4"),
+    ("value_sum", "<f8"),
+)
+PACK_ROW = np.dtype(list(_PACK_FIELDS))
+_PACKED = tuple(name for name, _kind in _PACK_FIELDS)
+_YEAR = PRECISION_CODE[Period.YEAR]
 
-_COUNT_COLUMNS = (
-    # (SQL for PostgreSQL and SQLite, PostgreSQL binary type): what `read_counts` reads, in
-    # `READ_WIDTH` order; the casts fix each column's width for the binary COPY
-    ("CAST(place_id AS BIGINT)", ">i8"),
-    ("CAST(COALESCE(event_type_id, 0) AS BIGINT)", ">i8"),
-    ("CAST(COALESCE(indicator_id, 0) AS BIGINT)", ">i8"),
-    (
-        "CAST(CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 WHEN 'year' THEN 3 "
-        "ELSE 0 END AS INTEGER)",
-        ">i4",
-    ),
-    ("{day}", ">i4"),
-    ("CAST(reports AS INTEGER)", ">i4"),
-    ("CAST(confirmed AS INTEGER)", ">i4"),
-    ("CAST(killed AS INTEGER)", ">i4"),
-    ("CAST(COALESCE(value_sum, 0) AS DOUBLE PRECISION)", ">f8"),
+# The count rows in the read layout (SQL for PostgreSQL and SQLite), for packing them again.
+_COUNT_READ = (
+    "SELECT place_id, COALESCE(event_type_id, 0), COALESCE(indicator_id, 0), "
+    "CASE \"precision\" WHEN 'week' THEN 1 WHEN 'month' THEN 2 ELSE 0 END, {day}, "
+    "reports, confirmed, killed, COALESCE(value_sum, 0) FROM {table} "
+    'WHERE "precision" <> \'year\' AND "day" >= %s AND "day" < %s AND place_id IN ({places})'
 )
 
 
-def _count_sql() -> str:
+def _year_of(days: Ints) -> Ints:
+    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _packs(rows: Floats) -> Iterator[CountPack]:
+    """The packs of count rows in the read layout, one per place and year (year rows are
+    left out). Records are in the order of their keys."""
+    rows = rows[rows[:, 3] != _YEAR]
+    if not len(rows):
+        return
+    keys = rows[:, :5].astype(np.int64)
+    years = _year_of(keys[:, 4])
+    order = np.lexsort((keys[:, 4], keys[:, 3], keys[:, 2], keys[:, 1], years, keys[:, 0]))
+    keys, rows, years = keys[order], rows[order], years[order]
+    records = np.empty(len(rows), dtype=PACK_ROW)
+    for n, name in enumerate(_PACKED, start=1):
+        records[name] = keys[:, n] if n < 5 else rows[:, n]
+    cuts = np.flatnonzero((keys[1:, 0] != keys[:-1, 0]) | (years[1:] != years[:-1])) + 1
+    bounds = [0, *cuts.tolist(), len(rows)]
+    for low, high in pairwise(bounds):
+        yield CountPack(
+            place_id=int(keys[low, 0]),
+            year=int(years[low]),
+            rows=high - low,
+            data=records[low:high].tobytes(),
+        )
+
+
+def _tally_as_read(result: Tally) -> Floats:
+    """A tally's rows in the read layout."""
+    return np.column_stack([result.keys.astype(np.float64), result.values[:, [0, 1, 2, 5]]])
+
+
+def _write_packs(packs: Iterable[CountPack]) -> None:
+    batch: list[CountPack] = []
+    size = 0
+    for pack in packs:
+        batch.append(pack)
+        size += len(pack.data)
+        if size > 32 << 20:  # statements of a few tens of megabytes
+            CountPack.objects.bulk_create(batch)
+            batch, size = [], 0
+    CountPack.objects.bulk_create(batch)
+
+
+def _repack(pairs: set[tuple[int, int]]) -> None:
+    """Pack again the count rows of these (place, year) pairs, after their rows changed.
+
+    The packs are locked first, in one order, and changed in place: a worker packing the same
+    place and year as another waits for its commit, then reads the rows that one wrote too (a
+    new snapshot per statement), so no worker's rows are lost from a pack. A pack new to both
+    may be inserted twice: the unique constraint refuses the second, and `recount` tries
+    again."""
+    pairs = {(place, year) for place, year in pairs}
+    if not pairs:
+        return
+    places = sorted({place for place, _year in pairs})
+    years = sorted({year for _place, year in pairs})
+    held = CountPack.objects.filter(place_id__in=places, year__in=years).order_by(
+        "place_id", "year"
+    )
+    existing = {
+        (place, year): pk
+        for pk, place, year in held.select_for_update().values_list("pk", "place_id", "year")
+    }
     if connection.vendor == "postgresql":
         day = "CAST(\"day\" - DATE '1970-01-01' AS INTEGER)"
     else:
         day = 'CAST(julianday("day") - 2440587.5 AS INTEGER)'
-    columns = ", ".join(sql.format(day=day) for sql, _kind in _COUNT_COLUMNS)
-    return f"SELECT {columns} FROM {Count._meta.db_table} WHERE \"precision\" <> 'year'"  # noqa: S608
+    sql = _COUNT_READ.format(
+        day=day, table=Count._meta.db_table, places=", ".join(["%s"] * len(places))
+    )
+    span = [dt.date(years[0], 1, 1), dt.date(years[-1] + 1, 1, 1)]
+    blocks = list(_rows(sql, [*span, *places], READ_WIDTH, 500_000))
+    fresh = [
+        pack
+        for pack in _packs(np.concatenate(blocks) if blocks else np.zeros((0, READ_WIDTH)))
+        if (pack.place_id, pack.year) in pairs
+    ]
+    for pack in fresh:
+        pack.pk = existing.pop((pack.place_id, pack.year), None)
+    CountPack.objects.bulk_update([p for p in fresh if p.pk is not None], ["rows", "data"])
+    _write_packs(p for p in fresh if p.pk is None)
+    gone = [pk for key, pk in existing.items() if key in pairs]
+    if gone:
+        CountPack.objects.filter(pk__in=gone).delete()
+
+
+def _unpack(packs: Sequence[tuple[int, int, bytes]]) -> Floats:
+    """Packs (place, rows, data) → their count rows in the read layout, one float matrix."""
+    if not packs:
+        return np.zeros((0, READ_WIDTH))
+    records = np.concatenate([np.frombuffer(data, dtype=PACK_ROW) for _p, _r, data in packs])
+    counted = np.array([rows for _p, rows, _d in packs], dtype=np.int64)
+    if int(counted.sum()) != len(records):
+        raise DatabaseError("A count pack holds another number of rows than it says.")
+    matrix = np.empty((len(records), READ_WIDTH))
+    matrix[:, 0] = np.repeat(np.array([place for place, _r, _d in packs]), counted)
+    for n, name in enumerate(_PACKED, start=1):
+        matrix[:, n] = records[name]
+    return matrix
+
+
+_PACK_READ = "SELECT place_id, rows, data FROM {table}{where} ORDER BY place_id, year"
 
 
 def read_counts(place_ids: Iterable[int] | None = None) -> Floats:
-    """Every count row (of these places) as one float matrix, `READ_WIDTH` columns."""
-    sql = _count_sql()
-    params: list[Any] = []
-    ids = None if place_ids is None else sorted(set(place_ids))
-    if ids is not None:
-        if not ids:
+    """Every count row but year rows (of these places), from the packs, as one float
+    matrix of `READ_WIDTH` columns."""
+    where, params = "", []
+    if place_ids is not None:
+        params = sorted(set(place_ids))
+        if not params:
             return np.zeros((0, READ_WIDTH))
-        sql += f" AND place_id IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
-    if connection.vendor == "postgresql" and ids is None:
-        connection.ensure_connection()
-        return _copy_counts(connection.connection, sql)
-    blocks = list(_rows(sql, params, READ_WIDTH, 500_000))
-    return np.concatenate(blocks) if blocks else np.zeros((0, READ_WIDTH))
+        where = f" WHERE place_id IN ({', '.join(['%s'] * len(params))})"
+    with connection.cursor() as cursor:
+        cursor.execute(_PACK_READ.format(table=CountPack._meta.db_table, where=where), params)
+        return _unpack([(place, rows, bytes(data)) for place, rows, data in cursor.fetchall()])
 
 
 # A full scan reads the counts in this many parts (see `_count_parts`).
@@ -856,9 +966,9 @@ COUNT_PARTS = 8
 
 def _count_parts(parts: int) -> Iterator[Floats]:
     """Every count row, in `parts` parts of whole places (so of whole series). On PostgreSQL
-    the next part is read while the caller works on this one: the server makes it on the
-    other core. Until the last part is taken the connection is busy: the caller must not use
-    the database meanwhile (its queries would wait for the part being read)."""
+    the next part is read while the caller works on this one, in a thread on the same
+    connection (psycopg waits for the server outside Python's lock). Until the last part is
+    taken the connection is busy: the caller must not use the database meanwhile."""
     if connection.vendor != "postgresql":
         yield read_counts()
         return
@@ -872,87 +982,25 @@ def _count_parts(parts: int) -> Iterator[Floats]:
             [(">=", b) for b in [None, *bounds]], [("<", b) for b in [*bounds, None]], strict=True
         )
     ]
-    sqls = [_count_sql() + (f" AND {where}" if where else "") for where in wheres]
+    table = CountPack._meta.db_table
+    sqls = [_PACK_READ.format(table=table, where=f" WHERE {w}" if w else "") for w in wheres]
     connection.ensure_connection()
     raw = connection.connection
+
+    def read(sql: str) -> Floats:
+        # Binary results, from a server-side bound cursor (Django's is client-side): the
+        # packs arrive as bytes, not as hexadecimal text.
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, binary=True)
+            return _unpack(cursor.fetchall())
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="i4p-counts") as reader:
-        ahead = reader.submit(_copy_counts, raw, sqls[0])
+        ahead = reader.submit(read, sqls[0])
         for sql in sqls[1:]:
             ready = ahead.result()
-            ahead = reader.submit(_copy_counts, raw, sql)
+            ahead = reader.submit(read, sql)
             yield ready
         yield ahead.result()
-
-
-# PostgreSQL's binary COPY: a 19-byte header, then per row a 16-bit field count and, per
-# field, a 32-bit length and the value (big-endian); a 16-bit -1 ends it.
-_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00"
-_COPY_ROW = np.dtype(
-    [("fields", ">i2")]
-    + [
-        item
-        for n, (_sql, kind) in enumerate(_COUNT_COLUMNS)
-        for item in ((f"length{n}", ">i4"), (f"value{n}", kind))
-    ]
-)
-
-
-def _copy_counts(raw: Any, sql: str) -> Floats:
-    """PostgreSQL: the rows as binary COPY, read by numpy as fixed-width records (no Python
-    row objects, no text to parse: every column is a fixed-width number, none is NULL).
-
-    Read through libpq itself (psycopg's `pq` layer, on `raw`, the psycopg connection): one
-    call a row, where psycopg's `Copy` runs a generator a row. It waits for the server
-    outside Python's lock, so it can run in a thread beside the detection (`_count_parts`)."""
-    pgconn = raw.pgconn
-    with raw.lock:
-        pgconn.send_query(f"COPY ({sql}) TO STDOUT WITH (FORMAT binary)".encode())
-        while pgconn.flush():
-            select.select([], [pgconn.socket], [])
-        _wait_result(pgconn, pq.ExecStatus.COPY_OUT)
-        data = bytearray()
-        take = pgconn.get_copy_data
-        while True:
-            size, row = take(1)
-            if size > 0:
-                data += row
-            elif size == 0:  # nothing whole in the buffer: wait for the server
-                select.select([pgconn.socket], [], [])
-                pgconn.consume_input()
-            else:
-                break
-        _wait_result(pgconn, pq.ExecStatus.COMMAND_OK)
-    raw_bytes = bytes(data)
-    if not raw_bytes.startswith(_COPY_HEADER):
-        raise DatabaseError("PostgreSQL sent an unexpected COPY header.")
-    extension = int.from_bytes(raw_bytes[15:19], "big")
-    body = memoryview(raw_bytes)[19 + extension : len(raw_bytes) - 2]
-    records = np.frombuffer(body, dtype=_COPY_ROW)
-    if len(records) and (records["fields"] != READ_WIDTH).any():
-        raise DatabaseError("PostgreSQL sent rows of another width.")
-    matrix = np.empty((len(records), READ_WIDTH))
-    for n in range(READ_WIDTH):
-        matrix[:, n] = records[f"value{n}"]
-    return matrix
-
-
-def _wait_result(pgconn: Any, status: pq.ExecStatus) -> None:
-    """Take the next result; raise unless it has `status`. After the COPY's end, take the
-    rest too, leaving the connection ready for the next query."""
-    result = _next_result(pgconn)
-    failed = result is None or result.status != status
-    if failed or status != pq.ExecStatus.COPY_OUT:
-        while _next_result(pgconn) is not None:
-            pass
-    if failed:
-        raise DatabaseError("no result" if result is None else result.get_error_message())
-
-
-def _next_result(pgconn: Any) -> Any:
-    while pgconn.is_busy():
-        select.select([pgconn.socket], [], [])
-        pgconn.consume_input()
-    return pgconn.get_result()
 
 
 # -- the scan --------------------------------------------------------------------------------

@@ -92,6 +92,27 @@ class Count(models.Model):
         return f"{self.reports} on {self.day} ({self.precision})"
 
 
+class CountPack(models.Model):
+    """The count rows of one place and one year (by the first day of their period) packed in
+    one value, as the anomaly scan reads them: reading a few thousand packs is far quicker
+    than reading millions of rows. Written with the rows, in the same transaction, by
+    `analysis.rebuild_counts` and `analysis.recount`; year rows are not packed (no method
+    judges years). The layout of `data` is `analysis.PACK_ROW`, one record per count row."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    rows = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["place", "year"], name="count_pack_place_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rows} count rows of {self.year}"
+
+
 class Method(models.TextChoices):
     EARS_C1 = "c1", _("EARS C1")
     EARS_C2 = "c2", _("EARS C2")

@@ -23,6 +23,7 @@ from i4p.warning.intake import Draft, Identity, submit_report
 from i4p.warning.models import (
     Channel,
     Count,
+    CountPack,
     CountRequest,
     EventType,
     Indicator,
@@ -272,11 +273,14 @@ def test_the_counts_kept_up_to_date_report_by_report_equal_a_full_rebuild(
         )
         set_reporter_trust(reports[3].reporter, by=world.admin, trust=Trust.TRUSTED)  # type: ignore[arg-type]
     incremental = cells()
+    kept = packed()
     assert incremental != after_intake
 
     analysis.rebuild_counts()
 
     assert cells() == incremental
+    # The packs the scan reads, kept with the counts, are the packs of the rebuild.
+    assert packed() == kept
     assert ("Volta", "riots", "day", timezone.localdate(reports[2].occurred_at)) in incremental
 
 
@@ -337,6 +341,108 @@ def test_a_count_task_that_fails_puts_its_requests_back_and_the_sweep_queues_a_n
     analysis.update_counts.call()
     assert not CountRequest.objects.exists()
     assert cells()[("Tamale", CLASH, "day", timezone.localdate(report.occurred_at))][0] == 1
+
+
+def packed() -> dict[tuple[int, int], tuple[int, bytes]]:
+    return {
+        (place, year): (rows, bytes(data))
+        for place, year, rows, data in CountPack.objects.values_list(
+            "place", "year", "rows", "data"
+        )
+    }
+
+
+def test_the_packs_the_scan_reads_hold_every_count_row_but_the_years(world: WarningWorld) -> None:
+    make_report(world, world.tamale, at(dt.date(2023, 12, 31)), killed=3)
+    make_report(world, world.tamale, at(dt.date(2024, 1, 1)), code="riots")
+    make_report(world, world.yendi, at(dt.date(2024, 1, 1)), precision="week")  # week of 2024
+    make_report(world, world.yendi, at(dt.date(2024, 3, 9)), precision="month")
+    make_report(world, world.ghana, at(dt.date(2024, 3, 9)), precision="year", killed=900)
+    make_report(world, world.volta, at(dt.date(2024, 3, 9)), code=None)
+    analysis.rebuild_counts()
+
+    def as_read(row: Count) -> tuple[float, ...]:
+        code = analysis.PRECISION_CODE[row.precision]
+        return (
+            *(float(v) for v in (row.place_id, row.event_type_id or 0, row.indicator_id or 0)),
+            *(float(v) for v in (code, analysis.day_number(row.day), row.reports)),
+            *(float(v) for v in (row.confirmed, row.killed, row.value_sum or 0)),
+        )
+
+    rows = Count.objects.exclude(precision="year")
+    assert sorted(map(tuple, analysis.read_counts().tolist())) == sorted(map(as_read, rows))
+    assert Count.objects.filter(precision="year", killed=900).exists()  # counted, not packed
+    # One pack per place and year of the first day of each row's period.
+    assert set(packed()) == {(r.place_id, r.day.year) for r in rows}
+    assert (world.tamale.pk, 2023) in packed() and (world.tamale.pk, 2024) in packed()
+    only = analysis.read_counts([world.yendi.pk])
+    assert set(only[:, 0].tolist()) == {world.yendi.pk} and len(only) == 2
+    assert len(analysis.read_counts([])) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_recounting_one_region_at_once_both_end_up_in_its_pack(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worker packs the region's rows after writing its own: the second waits for the
+    first's commit, so neither worker's rows are lost from the pack."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: workers never overlap there")
+    world = build_warning_world()
+    make_report(world, world.tamale, at(dt.date(2024, 5, 1)))
+    analysis.rebuild_counts()  # the packs exist: the workers lock them
+    reports = [
+        make_report(world, world.tamale, at(dt.date(2024, 5, 2))),
+        make_report(world, world.yendi, at(dt.date(2024, 5, 3))),
+    ]
+    both_counted = threading.Barrier(2, timeout=20)
+    repack, pack = analysis._repack, analysis._packs
+    have_read = threading.Semaphore(0)
+
+    def repack_when_both_counted(pairs: set[tuple[int, int]]) -> None:
+        both_counted.wait()  # each worker has written its rows, neither has committed
+        repack(pairs)
+
+    def pack_when_both_read(rows: Any) -> Any:
+        # Without the pack lock both workers would read the rows here before either writes
+        # (and the later write would drop the other's rows); with it the second waits to
+        # read until the first committed, so the first packs after a second alone.
+        have_read.release()
+        for _other in range(2):
+            have_read.acquire(timeout=1)
+        have_read.release()
+        return pack(rows)
+
+    monkeypatch.setattr(analysis, "_repack", repack_when_both_counted)
+    monkeypatch.setattr(analysis, "_packs", pack_when_both_read)
+    errors: list[BaseException] = []
+
+    def worker(report: Report) -> None:
+        try:
+            analysis.recount(analysis.groups_of([report]))
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(r,)) for r in reports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    kept = packed()
+    monkeypatch.undo()
+    analysis.rebuild_counts()
+    assert packed() == kept
+    region = analysis.read_counts([world.tamale.parent_id])  # type: ignore[list-item]
+    assert sorted(region[:, 4].tolist()) == [
+        float(analysis.day_number(dt.date(2024, 5, d))) for d in (1, 2, 3)
+    ]
 
 
 def test_a_recount_run_twice_changes_nothing(world: WarningWorld) -> None:
