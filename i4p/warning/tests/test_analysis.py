@@ -380,6 +380,25 @@ def test_the_packs_the_scan_reads_hold_every_count_row_but_the_years(world: Warn
     assert len(analysis.read_counts([])) == 0
 
 
+def test_an_instance_that_counted_before_packs_existed_gets_them_when_it_upgrades(
+    world: WarningWorld,
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    upgrade = importlib.import_module("i4p.warning.migrations.0004_count_packs")
+    make_report(world, world.tamale, at(dt.date(2023, 12, 31)), killed=3)
+    make_report(world, world.yendi, at(dt.date(2024, 2, 1)), precision="month")
+    analysis.rebuild_counts()
+    rebuilt = packed()
+    CountPack.objects.all().delete()  # what the count table held before the upgrade
+
+    upgrade.pack_the_counts(apps, None)
+
+    assert packed() == rebuilt and len(rebuilt) == 6
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_recounting_one_region_at_once_both_end_up_in_its_pack(
     monkeypatch: pytest.MonkeyPatch,
