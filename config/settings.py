@@ -133,6 +133,8 @@ LOGIN_REDIRECT_URL = "registry:directory"
 LOGOUT_REDIRECT_URL = "registry:directory"
 I4P_LOCKOUT_THRESHOLD = env_int("I4P_LOCKOUT_THRESHOLD", 5)
 I4P_LOCKOUT_MINUTES = env_int("I4P_LOCKOUT_MINUTES", 15)
+# Security keys and passkeys are bound to a host name; unset, the host the browser asked for.
+I4P_WEBAUTHN_RP_ID = env_str("I4P_WEBAUTHN_RP_ID", "")
 # Map tiles (e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png"): empty means offline maps,
 # drawn over the loaded admin boundaries instead.
 I4P_TILE_URL = env_str("I4P_TILE_URL", "")

@@ -1,4 +1,4 @@
-"""Per-user language, and the two-factor gate in front of every page for staff roles."""
+"""Per-user language, and the two-factor gate in front of every page and the API for staff."""
 
 from __future__ import annotations
 
@@ -11,7 +11,21 @@ from django.utils import translation
 from i4p.accounts.services import needs_two_factor
 
 SESSION_KEY = "i4p_two_factor_ok"
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+# The only pages a session may reach before its second factor: logging in and out, the
+# two-factor step itself (a code, or a security key), static files and the language switch.
+# The account page is not among them: it issues API tokens.
+_OPEN_PATHS = frozenset(
+    {
+        "/accounts/login/",
+        "/accounts/logout/",
+        "/accounts/two-factor/",
+        "/accounts/two-factor/key/options/",
+        "/accounts/two-factor/key/verify/",
+        "/accounts/two-factor/key/register/options/",
+        "/accounts/two-factor/key/register/",
+    }
+)
+_OPEN_PREFIXES = ("/static/", "/i18n/")
 
 
 class UserLanguageMiddleware:
@@ -27,6 +41,13 @@ class UserLanguageMiddleware:
 
 
 class TwoFactorMiddleware:
+    """A session that has not passed its second factor authenticates nothing.
+
+    Whatever the request carries: a bearer header does not let such a session through, because
+    the API never falls back from a token to the session (`api.auth`), and a request that
+    carries a cookie of such a session is answered here, before any view or API operation.
+    A machine client with a token and no session cookie is not a session: it passes."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -34,8 +55,8 @@ class TwoFactorMiddleware:
         if (
             request.user.is_authenticated
             and not request.session.get(SESSION_KEY)
+            and request.path not in _OPEN_PATHS
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not request.headers.get("Authorization", "").lower().startswith("bearer ")
             and needs_two_factor(request.user)
         ):
             if request.path.startswith("/api/"):

@@ -34,10 +34,19 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(null=True, blank=True)
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The time step of the last code accepted: a code is good once, and never one older.
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
+    # Wrong second-factor codes in a row; a right password does not reset them, a right code does.
+    failed_codes = models.PositiveIntegerField(default=0)
+
+    @property
+    def has_totp(self) -> bool:
+        return bool(self.totp_secret) and self.totp_confirmed_at is not None
 
     @property
     def has_two_factor(self) -> bool:
-        return bool(self.totp_secret) and self.totp_confirmed_at is not None
+        """A confirmed authenticator app, or at least one security key (passkey)."""
+        return self.has_totp or self.security_keys.exists()
 
     @property
     def is_locked(self) -> bool:
@@ -86,3 +95,17 @@ class ApiToken(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SecurityKey(PublicModel):
+    """A WebAuthn credential (a security key or passkey) that serves as a second factor."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_keys")
+    name = models.CharField(max_length=100)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url, as browsers send
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -14,12 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from i4p.accounts.models import STAFF_ROLES, ApiToken, Role, RoleGrant, TokenScope, User
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import active_grants, can
 from i4p.core.audit import record_event
-from i4p.core.errors import Invalid, NotAllowed
+from i4p.core.errors import DomainError, Invalid, NotAllowed
 from i4p.geo.models import Place
 
 TOKEN_PREFIX = "i4p_"
@@ -116,7 +118,8 @@ def start_two_factor(user: User) -> str:
     """Give the user a new TOTP secret to add to their authenticator app."""
     user.totp_secret = pyotp.random_base32()
     user.totp_confirmed_at = None
-    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    user.totp_last_step = None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
     record_event(user, "user.two_factor_started", by=user, fields=["totp_secret"])
     return user.totp_secret
 
@@ -125,22 +128,76 @@ def totp_uri(user: User) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name="i4p")
 
 
-def check_totp(user: User, code: str) -> bool:
+# A code is accepted one time step (30 s) either side of now, for phones whose clock drifts.
+_TOTP_WINDOW = 1
+
+
+def _matching_step(user: User, code: str) -> int | None:
+    """The time step whose code this is, if it is one of the window's; else None."""
     if not user.totp_secret:
-        return False
-    return bool(pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1))
+        return None
+    totp = pyotp.TOTP(user.totp_secret)
+    now = totp.timecode(timezone.now())
+    for step in range(now - _TOTP_WINDOW, now + _TOTP_WINDOW + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code.strip()):
+            return step
+    return None
+
+
+class SecondFactorLocked(DomainError):
+    code = "locked"
+    status = 403
+
+
+def pass_totp(user: User, *, code: str) -> None:
+    """Check a code from the user's authenticator app: the step of a strong second factor.
+
+    A code is good once: the time step of the last accepted code is kept, and a code of that
+    step or an older one is refused, so one code cannot open two sessions. Wrong codes count
+    as failed logins do: after `I4P_LOCKOUT_THRESHOLD` in a row the account is locked for
+    `I4P_LOCKOUT_MINUTES`, and while it is locked even the right code is refused. On the first
+    right code the app's set-up is confirmed."""
+    outcome = _try_totp(user, code)
+    if outcome == "locked":
+        raise SecondFactorLocked(
+            _("Too many wrong codes: this account is locked for a while. Try again later."),
+            fields={"code": [_("Locked after too many wrong codes.")]},
+        )
+    if outcome == "wrong":
+        raise Invalid(
+            _("That code is not right. Check the clock of your phone and try again."),
+            fields={"code": [_("Wrong code.")]},
+        )
 
 
 @transaction.atomic
-def confirm_two_factor(user: User, *, code: str) -> None:
-    if not check_totp(user, code):
-        raise Invalid(
-            "That code is not right. Check the clock of your phone and try again.",
-            fields={"code": ["Wrong code."]},
-        )
-    user.totp_confirmed_at = timezone.now()
-    user.save(update_fields=["totp_confirmed_at"])
-    record_event(user, "user.two_factor_confirmed", by=user, fields=["totp_confirmed_at"])
+def _try_totp(user: User, code: str) -> str:
+    """'ok', 'wrong' or 'locked'; the failure is counted in this transaction, not rolled back."""
+    row = User.objects.select_for_update().get(pk=user.pk)
+    if row.is_locked:
+        return "locked"
+    step = _matching_step(row, code)
+    if step is None or (row.totp_last_step is not None and step <= row.totp_last_step):
+        row.failed_codes += 1
+        fields = ["failed_codes"]
+        if row.failed_codes >= settings.I4P_LOCKOUT_THRESHOLD:
+            row.failed_codes = 0
+            row.locked_until = timezone.now() + timedelta(minutes=settings.I4P_LOCKOUT_MINUTES)
+            fields.append("locked_until")
+            record_event(row, "user.locked", by=None, fields=fields, note="wrong codes")
+        row.save(update_fields=fields)
+        return "wrong"
+    row.totp_last_step = step
+    row.failed_codes = 0
+    fields = ["totp_last_step", "failed_codes"]
+    if row.totp_confirmed_at is None:
+        row.totp_confirmed_at = timezone.now()
+        fields.append("totp_confirmed_at")
+        record_event(row, "user.two_factor_confirmed", by=row, fields=["totp_confirmed_at"])
+    row.save(update_fields=fields)
+    user.totp_last_step, user.failed_codes = row.totp_last_step, row.failed_codes
+    user.totp_confirmed_at = row.totp_confirmed_at
+    return "ok"
 
 
 def _digest(token: str) -> str:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as _NinjaSessionAuth
 
 from i4p.accounts.services import authenticate_token
+
+
+def has_bearer(request: HttpRequest) -> bool:
+    return request.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
 class TokenAuth(HttpBearer):
@@ -20,12 +25,24 @@ class TokenAuth(HttpBearer):
         return token_row.user
 
 
+class SessionAuth(_NinjaSessionAuth):
+    """The browser session (with CSRF), only for a request that carries no bearer header.
+
+    A request with a bearer header is authenticated by its token or not at all: a wrong token
+    never falls back to the session that came with it. (Named as ninja's class, whose name the
+    OpenAPI document gives the security scheme.)"""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if has_bearer(request):
+            return None
+        return super().__call__(request)
+
+
 class OptionalAuth:
     """Public endpoints: anonymous callers get public data; a token or session widens it."""
 
     def __call__(self, request: HttpRequest) -> Any:
-        header = request.headers.get("Authorization", "")
-        if header.lower().startswith("bearer "):
+        if has_bearer(request):
             return TokenAuth()(request) or None
         return request.user if request.user.is_authenticated else _Anonymous()
 
