@@ -1,4 +1,5 @@
-"""Admin of warning: frameworks, extra report questions, message wording and gateways.
+"""Admin of warning: frameworks, extra report questions, message wording, gateways, the alert
+loop, and the trust anchors of imported CAP alerts.
 
 Reports, reporters and messages are not here: they are read and changed only through the
 scoped pages and API, never through a back door.
@@ -188,3 +189,47 @@ class OnCallAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return True
+
+
+# -- CAP: who may sign imported alerts -------------------------------------------------------
+
+from i4p.warning.captrust import check_anchor, save_trust_anchor  # noqa: E402
+from i4p.warning.models import CapTrustAnchor  # noqa: E402
+
+
+class CapTrustAnchorForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = CapTrustAnchor
+        fields = ("name", "sender", "certificates", "signer_name", "is_active")
+        widgets = {"certificates": forms.Textarea(attrs={"rows": 12, "spellcheck": "false"})}
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        probe = CapTrustAnchor(
+            sender=data.get("sender") or "",
+            certificates=data.get("certificates") or "",
+            signer_name=data.get("signer_name") or "",
+        )
+        try:
+            check_anchor(probe)
+        except DomainError as error:
+            raise ValidationError(error.message) from error
+        return data
+
+
+@admin.register(CapTrustAnchor)
+class CapTrustAnchorAdmin(AuditedAdmin):
+    """Imported CAP alerts are "signed by a trusted sender" only through an active anchor for
+    their sender. Anchors are switched off, never deleted: imported alerts name the anchor
+    that vouched for them."""
+
+    form = CapTrustAnchorForm
+    list_display = ("name", "sender", "signer_name", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "sender", "signer_name")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            save_trust_anchor(obj, by=request.user, fields=list(form.changed_data))
+        except DomainError as error:
+            raise ValidationError(error.message) from error

@@ -36,6 +36,7 @@ from i4p.warning.models import (
     Severity,
     Urgency,
 )
+from i4p.warning.routing import ROUTABLE
 
 PAGE_SIZE = 50
 
@@ -355,7 +356,8 @@ def deliveries_dashboard(request: HttpRequest) -> HttpResponse:
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
     unrouted = (
         visible_alerts(request.user)
-        .filter(state=AlertState.ISSUED, level="", msg_type="Alert")
+        # Imported alerts nobody vouches for are never sent: they did not fail to reach anyone.
+        .filter(ROUTABLE, state=AlertState.ISSUED, level="", msg_type="Alert")
         .order_by("-issued_at")[:50]
     )
     return render(

@@ -24,9 +24,11 @@ from i4p.warning.alert_selectors import alert_for, sees_workings, visible_alerts
 from i4p.warning.alerts import Words
 from i4p.warning.models import (
     Alert,
+    AlertOrigin,
     Certainty,
     EventType,
     Severity,
+    SignatureState,
     Urgency,
 )
 from i4p.warning.schemas import ErrorOut
@@ -72,6 +74,8 @@ class AlertOut(Schema):
     msg_type: str
     scope: str
     origin: str
+    # Imported alerts: "trusted", "untrusted" or "unsigned" (`captrust`); None for i4p's own.
+    signature: str | None = None
     urgency: str
     severity: str
     certainty: str
@@ -97,6 +101,9 @@ class AlertOut(Schema):
             msg_type=alert.msg_type,
             scope=alert.scope,
             origin=alert.origin,
+            signature=(alert.signature or SignatureState.UNSIGNED)
+            if alert.origin == AlertOrigin.IMPORTED
+            else None,
             urgency=alert.urgency,
             severity=alert.severity,
             certainty=alert.certainty,

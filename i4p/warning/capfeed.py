@@ -7,11 +7,14 @@ place's time zone with an explicit offset. It reads the alert, its texts and its
 never its reports: a CAP document names places and counts, never the people who reported.
 
 `import_cap` stores a CAP alert from another system as an `Alert` of origin IMPORTED, keeping
-the document as it came and what its signature said. Its place is found from the areas'
-codes (ISO 3166-1/2, P-codes, GeoNames ids), from the points of its polygons and circles, and
-from the area names; when none of these names a place of this instance, the import is refused
-with the reason, and the importer may name the place themselves. An alert cannot be unplaced:
-access to alerts and their routing are both decided by place.
+the document as it came and what its signature said (`captrust`: "signed by a trusted
+sender" only when a trust anchor configured for the alert's sender vouches for the signer).
+A better-signed copy of a known alert replaces the stored one, never the reverse. Its place is
+found from the areas' codes (ISO 3166-1/2, P-codes, GeoNames ids), from the points of its
+polygons and circles, and from the area names; when none of these names a place of this
+instance, the import is refused with the reason, and the importer may name the place
+themselves. An alert cannot be unplaced: access to alerts and their routing are both decided
+by place.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from i4p.geo.geocode import geocode
 from i4p.geo.localtime import zone_of
 from i4p.geo.locate import locate
 from i4p.geo.models import CodeScheme, Place, PlaceCode, PlaceKind
-from i4p.warning import cap
+from i4p.warning import cap, captrust
 from i4p.warning.alert_selectors import RELEASED, visible_alerts
 from i4p.warning.models import (
     Alert,
@@ -49,6 +52,7 @@ from i4p.warning.models import (
     CapMsgType,
     CapScope,
     CapStatus,
+    SignatureState,
     TimelineKind,
 )
 
@@ -228,7 +232,16 @@ def cap_xml(alert: Alert) -> bytes:
 def cap_json(alert: Alert) -> dict[str, Any]:
     """The alert's CAP as JSON, with CAP's element names."""
     if alert.origin == AlertOrigin.IMPORTED and alert.source_document:
-        return cap.to_json(cap.read_alert(_original_bytes(alert)).alert)
+        data = cap.to_json(cap.read_alert(_original_bytes(alert)).alert)
+        # Unlike the XML, the JSON carries no signature a reader could check: say what ours
+        # said.
+        state = alert.signature or SignatureState.UNSIGNED
+        data["signature"] = {
+            "state": state,
+            "label": str(SignatureState(state).label),
+            "signer": alert.signer,
+        }
+        return data
     return cap.to_json(cap_of(alert))
 
 
@@ -361,6 +374,8 @@ def _places_of(alert: Alert) -> list[Place]:
 class ImportOutcome:
     alert: Alert
     created: bool  # False when this identifier was imported before
+    replaced: bool = False  # a better-signed copy replaced the one stored before
+    note: str = ""  # what happened to a copy of a known alert, in words
 
 
 def _scheme(value_name: str) -> str:
@@ -562,23 +577,9 @@ def _timeline(alert: Alert, kind: str, *, by: Any, note: str) -> None:
     )
 
 
-@transaction.atomic
-def import_cap_document(document: bytes, *, by: Any, place: Place | None = None) -> ImportOutcome:
-    """Store a CAP alert from another system (see the module's docstring).
-
-    Refused: documents the official schema rejects (with its reasons), a signature that does
-    not verify, areas that name no place of this instance (unless `place` is given), and
-    places outside the importer's scope. The same identifier from the same sender is stored
-    once; an Update or Cancel of a known alert is linked to it, and a Cancel from the sender
-    of an imported alert cancels it.
-    """
-    read = cap.read_alert(document)
-    message = read.alert
-    if len(message.identifier) > 200 or len(message.sender) > 200:
-        raise Invalid("The alert's identifier or sender is longer than 200 characters.")
-    existing = Alert.objects.filter(identifier=message.identifier).first()
-    if existing is not None:
-        return _again(existing, message, by=by)
+def _place_for(message: cap.CapAlert, place: Place | None) -> tuple[Place, list[Place]]:
+    """The alert's place (named by the importer, else found from its areas) and the places
+    its areas name."""
     places, unplaced = places_of_areas(area for info in message.infos for area in info.areas)
     primary = place or common_place(places) or (places[0] if places else None)
     if primary is None:
@@ -588,44 +589,32 @@ def import_cap_document(document: bytes, *, by: Any, place: Place | None = None)
             "name the place the alert is about to import it.",
             fields={"place": [f"Unknown area: {name}" for name in unplaced] or ["No area."]},
         )
-    if not can(by, Perm.ISSUE_ALERTS, primary):
-        raise NotAllowed("You cannot import alerts about this place.")
+    return primary, places
+
+
+def _fill(alert: Alert, message: cap.CapAlert, document: bytes, trust: captrust.Trust) -> None:
+    """Everything of the alert that its CAP document decides."""
     first = message.infos[0] if message.infos else None
-    signature = read.signature + (f": {read.signer}" if read.signer else "")
-    alert = Alert(
-        identifier=message.identifier,
-        sender=message.sender,
-        state=AlertState.ISSUED,
-        status=message.status,
-        msg_type=message.msg_type,
-        scope=message.scope,
-        restriction=message.restriction[:300],
-        references=_follows(message)
-        if message.msg_type in (CapMsgType.UPDATE, CapMsgType.CANCEL)
-        else None,
-        origin=AlertOrigin.IMPORTED,
-        category=(first.categories[0] if first and first.categories else "Other")[:10],
-        urgency=first.urgency if first else "Unknown",
-        severity=first.severity if first else "Unknown",
-        certainty=first.certainty if first else "Unknown",
-        place=primary,
-        onset=first.onset if first else None,
-        expires=first.expires if first else None,
-        created_by=by if getattr(by, "pk", None) is not None else None,
-        issued_at=message.sent,
-        source_document=_decoded(document),
-        signature=signature[:200],
+    alert.status = message.status
+    alert.msg_type = message.msg_type
+    alert.scope = message.scope
+    alert.restriction = message.restriction[:300]
+    alert.references = (
+        _follows(message) if message.msg_type in (CapMsgType.UPDATE, CapMsgType.CANCEL) else None
     )
-    try:
-        with transaction.atomic():
-            alert.save()
-    except IntegrityError:
-        # Imported at the same moment by someone else: the first one stands.
-        existing = Alert.objects.filter(identifier=message.identifier).first()
-        if existing is None:
-            raise
-        return _again(existing, message, by=by)
-    alert.places.set([p for p in places if p.pk != primary.pk])
+    alert.category = (first.categories[0] if first and first.categories else "Other")[:10]
+    alert.urgency = first.urgency if first else "Unknown"
+    alert.severity = first.severity if first else "Unknown"
+    alert.certainty = first.certainty if first else "Unknown"
+    alert.onset = first.onset if first else None
+    alert.expires = first.expires if first else None
+    alert.issued_at = message.sent
+    alert.source_document = _decoded(document)
+    alert.signature = trust.state
+    alert.signer = trust.signer[:300]
+
+
+def _texts(alert: Alert, message: cap.CapAlert) -> list[AlertText]:
     texts: dict[str, AlertText] = {}
     for info in message.infos:
         language = stored_language(info.language)
@@ -641,15 +630,63 @@ def import_cap_document(document: bytes, *, by: Any, place: Place | None = None)
                 instruction=info.instruction,
             ),
         )
-    AlertText.objects.bulk_create(texts.values())
-    note = f"Imported from {message.sender}; signature {signature}"[:1000]
+    return list(texts.values())
+
+
+@transaction.atomic
+def import_cap_document(document: bytes, *, by: Any, place: Place | None = None) -> ImportOutcome:
+    """Store a CAP alert from another system (see the module's docstring).
+
+    Refused: documents the official schema rejects (with its reasons), a signature that does
+    not verify, areas that name no place of this instance (unless `place` is given), and
+    places outside the importer's scope. The same identifier from the same sender is stored
+    once: a later copy that is better signed (signed over unsigned, trusted over untrusted)
+    replaces the stored one, any other changes nothing. An Update or Cancel of a known alert
+    is linked to it, and a Cancel from the sender of an imported alert, signed at least as
+    well as it, cancels it.
+    """
+    read = cap.read_alert(document)
+    message = read.alert
+    if len(message.identifier) > 200 or len(message.sender) > 200:
+        raise Invalid("The alert's identifier or sender is longer than 200 characters.")
+    trust = captrust.trust_of(read, sender=message.sender)
+    existing = Alert.objects.filter(identifier=message.identifier).first()
+    if existing is not None:
+        return _again(existing, message, document, trust, by=by)
+    primary, places = _place_for(message, place)
+    if not can(by, Perm.ISSUE_ALERTS, primary):
+        raise NotAllowed("You cannot import alerts about this place.")
+    alert = Alert(
+        identifier=message.identifier,
+        sender=message.sender,
+        state=AlertState.ISSUED,
+        origin=AlertOrigin.IMPORTED,
+        place=primary,
+        created_by=by if getattr(by, "pk", None) is not None else None,
+    )
+    _fill(alert, message, document, trust)
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:
+        # Imported at the same moment by someone else: the first one stands.
+        existing = Alert.objects.filter(identifier=message.identifier).first()
+        if existing is None:
+            raise
+        return _again(existing, message, document, trust, by=by)
+    alert.places.set([p for p in places if p.pk != primary.pk])
+    AlertText.objects.bulk_create(_texts(alert, message))
+    note = f"Imported from {message.sender}; signature: {trust.describe()}"[:1000]
     _timeline(alert, TimelineKind.CREATED, by=by, note=note)
     record_event(alert, "alert.imported", by=by, fields=["signature"], note=note[:300])
     _apply_to_earlier(alert, by=by)
     return ImportOutcome(alert=alert, created=True)
 
 
-def _again(existing: Alert, message: cap.CapAlert, *, by: Any) -> ImportOutcome:
+def _again(
+    existing: Alert, message: cap.CapAlert, document: bytes, trust: captrust.Trust, *, by: Any
+) -> ImportOutcome:
+    """Another copy of a known alert: it replaces the stored one only when better signed."""
     if existing.sender != message.sender:
         raise Duplicate(
             "Another sender's alert has this identifier.",
@@ -657,12 +694,49 @@ def _again(existing: Alert, message: cap.CapAlert, *, by: Any) -> ImportOutcome:
         )
     if not can(by, Perm.VIEW_ALERTS, existing.place):
         raise Duplicate("This alert was imported before.")
-    return ImportOutcome(alert=existing, created=False)
+    stored = existing.signature or SignatureState.UNSIGNED
+    better = captrust.RANK[trust.state] > captrust.RANK.get(stored, 0)
+    if existing.origin != AlertOrigin.IMPORTED or not better:
+        note = (
+            f"This alert was imported before ({captrust.describe(stored, existing.signer)}); "
+            f"this copy is {trust.label}, so nothing changed."
+        )
+        return ImportOutcome(alert=existing, created=False, note=note)
+    if not can(by, Perm.ISSUE_ALERTS, existing.place):
+        raise NotAllowed("You cannot import alerts about this place.")
+    return _replace(existing, message, document, trust, by=by)
+
+
+def _replace(
+    existing: Alert, message: cap.CapAlert, document: bytes, trust: captrust.Trust, *, by: Any
+) -> ImportOutcome:
+    """A better-signed copy replaces the document, its words and its areas; the alert keeps
+    its place (access was decided by it), its state and its timeline."""
+    alert = Alert.objects.select_for_update().get(pk=existing.pk)
+    before = captrust.describe(alert.signature or SignatureState.UNSIGNED, alert.signer)
+    _fill(alert, message, document, trust)
+    alert.save()
+    alert.texts.all().delete()
+    AlertText.objects.bulk_create(_texts(alert, message))
+    places, _unplaced = places_of_areas(area for info in message.infos for area in info.areas)
+    alert.places.set([p for p in places if p.pk != alert.place_id])
+    note = (
+        f"Replaced by a copy {trust.describe()}, because it is better signed than the copy "
+        f"stored before ({before})."
+    )[:1000]
+    _timeline(alert, TimelineKind.UPDATED, by=by, note=note)
+    record_event(
+        alert, "alert.import_replaced", by=by, fields=["signature", "source_document"], note=note
+    )
+    if alert.msg_type == CapMsgType.CANCEL:
+        _apply_to_earlier(alert, by=by)
+    return ImportOutcome(alert=alert, created=False, replaced=True, note=note)
 
 
 def _apply_to_earlier(alert: Alert, *, by: Any) -> None:
     """An imported Update or Cancel shows on the alert it follows; a Cancel from the same
-    sender cancels an imported alert (never one i4p issued)."""
+    sender cancels an imported alert (never one i4p issued), unless it is less well signed
+    than that alert: an unsigned copy cannot undo what a trusted sender signed."""
     earlier = alert.references
     if earlier is None:
         return
@@ -675,6 +749,16 @@ def _apply_to_earlier(alert: Alert, *, by: Any) -> None:
         and earlier.sender == alert.sender
         and earlier.state != AlertState.CANCELLED
     ):
+        if captrust.RANK.get(alert.signature, 0) < captrust.RANK.get(earlier.signature, 0):
+            said = SignatureState(alert.signature or SignatureState.UNSIGNED).label
+            _timeline(
+                earlier,
+                TimelineKind.UPDATED,
+                by=by,
+                note=f"Not cancelled by {alert.identifier}: that Cancel is {said}, "
+                f"and this alert is {SignatureState(earlier.signature).label}.",
+            )
+            return
         earlier.state = AlertState.CANCELLED
         earlier.cancelled_at = alert.issued_at or timezone.now()
         earlier.save(update_fields=["state", "cancelled_at", "updated_at"])

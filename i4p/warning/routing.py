@@ -24,6 +24,10 @@ level says so on its timeline and stays on the dashboard; the minute sweep sends
 a mechanism covers its place.
 
 Updates and cancels go to everyone the alert they follow reached, at every level it reached.
+
+Imported alerts. An alert imported from another system is sent on only when it is "signed by
+a trusted sender" (`captrust`): one signed by a signer no anchor vouches for is treated as an
+unsigned one, and neither reaches any mechanism.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from i4p.registry.models import (
 from i4p.warning.alerts import note
 from i4p.warning.models import (
     Alert,
+    AlertOrigin,
     AlertState,
     CapMsgType,
     Delivery,
@@ -63,6 +68,7 @@ from i4p.warning.models import (
     DeliveryState,
     EscalationStep,
     OnCall,
+    SignatureState,
     TimelineKind,
 )
 
@@ -275,6 +281,14 @@ def _set_level(alert: Alert, level: str, *, now: dt.datetime) -> None:
     alert.save(update_fields=["level", "escalation_due_at", "updated_at"])
 
 
+# i4p's own alerts, and imported ones signed by a trusted sender.
+ROUTABLE = ~Q(origin=AlertOrigin.IMPORTED) | Q(signature=SignatureState.TRUSTED)
+
+
+def routable(alert: Alert) -> bool:
+    return alert.origin != AlertOrigin.IMPORTED or alert.signature == SignatureState.TRUSTED
+
+
 @transaction.atomic
 def route_issued(alert_id: int, *, now: dt.datetime | None = None) -> list[Delivery]:
     """Send a newly issued alert to the lowest level that covers its place."""
@@ -282,6 +296,8 @@ def route_issued(alert_id: int, *, now: dt.datetime | None = None) -> list[Deliv
     alert = Alert.objects.select_for_update(of=("self",)).select_related("place").get(pk=alert_id)
     if alert.state != AlertState.ISSUED or alert.level or alert.msg_type != CapMsgType.ALERT:
         return []  # already routed, or no longer waiting for anyone
+    if not routable(alert):
+        return []  # nobody vouches for who sent it
     levels = levels_covering(alert.place)
     said_uncovered = alert.timeline.filter(kind=TimelineKind.ROUTED, actor__isnull=True).exists()
     if not levels:
@@ -441,6 +457,7 @@ def escalate_due(now: dt.datetime | None = None) -> list[Alert]:
         if done is not None:
             escalated.append(done)
     unrouted = Alert.objects.filter(
+        ROUTABLE,
         state=AlertState.ISSUED,
         msg_type=CapMsgType.ALERT,
         level="",

@@ -86,6 +86,53 @@ class AlertOrigin(models.TextChoices):
     IMPORTED = "imported", _("Imported CAP alert")
 
 
+class SignatureState(models.TextChoices):
+    """What an imported alert's XML signature says about who sent it."""
+
+    TRUSTED = "trusted", _("signed by a trusted sender")
+    UNTRUSTED = "untrusted", _("signed, but the signer is not trusted")
+    UNSIGNED = "unsigned", _("unsigned")
+
+
+class CapTrustAnchor(PublicModel):
+    """Certificates an admin trusts to sign CAP alerts for one sender: the signer's own
+    certificate, or the certificates of the authority (CA) that issues it.
+
+    A signature proves only that the alert is unchanged since someone signed it; anyone can
+    make a certificate with any name. An imported alert is "signed by a trusted sender" only
+    when its signer's certificate is, or was issued by, a certificate of an active anchor for
+    the alert's own `<sender>`.
+    """
+
+    name = models.CharField(max_length=200, help_text=_("Who this is, e.g. the met service."))
+    sender = models.CharField(
+        max_length=200,
+        db_index=True,
+        help_text=_("The CAP <sender> this anchor vouches for, exactly as alerts write it."),
+    )
+    certificates = models.TextField(
+        help_text=_(
+            "One or more PEM certificates: the signer's own certificate, or the certificates "
+            "of the authority that issues it (a CA bundle)."
+        )
+    )
+    signer_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The name (common name, DNS name or e-mail address) the signer's certificate must "
+            "carry. Required when the anchor is an authority: it issues certificates to others."
+        ),
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sender", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sender})"
+
+
 class AlertRule(PublicModel):
     """Turns signals into alerts: which methods, series and places, and how certain."""
 
@@ -194,9 +241,11 @@ class Alert(PublicModel):
     # someone acknowledges first.
     level = models.CharField(max_length=12, choices=Level.choices, blank=True)
     escalation_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # An imported alert keeps the document as it came, and what its signature said.
+    # An imported alert keeps the document as it came, and what its signature said: whether
+    # a trusted sender signed it (`SignatureState`), and who the signer is.
     source_document = models.TextField(blank=True)
-    signature = models.CharField(max_length=200, blank=True)
+    signature = models.CharField(max_length=200, blank=True, choices=SignatureState.choices)
+    signer = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -32,6 +32,7 @@ from i4p.warning.capfeed import (
     import_cap,
     import_cap_document,
 )
+from i4p.warning.captrust import save_trust_anchor
 from i4p.warning.models import (
     Alert,
     AlertEvent,
@@ -40,8 +41,10 @@ from i4p.warning.models import (
     AlertText,
     CapMsgType,
     CapScope,
+    CapTrustAnchor,
     Delivery,
     DeliveryChannel,
+    SignatureState,
     TimelineKind,
 )
 from i4p.warning.tests.builders import (
@@ -50,6 +53,7 @@ from i4p.warning.tests.builders import (
     staff,
     submit_test_report,
 )
+from i4p.warning.tests.capsigning import carried_pem, make_signer, resign
 from i4p.warning.tests.loop import build_infrastructure
 from i4p.web.tests.world import database_fingerprint, logged_in
 
@@ -481,7 +485,13 @@ def test_real_valid_alerts_are_imported_with_their_signature_checked(
     assert alert.origin == AlertOrigin.IMPORTED
     assert alert.state == AlertState.ISSUED
     assert alert.place == elsewhere[where]
-    assert alert.signature.startswith("valid: ") if signed(name) else alert.signature == "unsigned"
+    # No trust anchor is configured: a verified signature is not yet a trusted sender.
+    if signed(name):
+        assert alert.signature == SignatureState.UNTRUSTED
+        assert alert.signer.startswith("CN=www.") and "valid until" in alert.signer
+        assert alert.get_signature_display() == "signed, but the signer is not trusted"
+    else:
+        assert alert.signature == SignatureState.UNSIGNED and alert.signer == ""
     assert alert.source_document.encode() == real(name)
     assert alert.issued_at is not None and alert.issued_at.utcoffset() is not None
     read = cap.read_alert(real(name)).alert
@@ -490,10 +500,12 @@ def test_real_valid_alerts_are_imported_with_their_signature_checked(
     assert alert.texts.get().headline == (read.infos[0].headline or read.infos[0].event)[:300]
     # Served back exactly as it came: the signature still verifies.
     assert cap_xml(alert) == real(name)
-    assert cap.read_alert(cap_xml(alert)).signature == ("valid" if signed(name) else "unsigned")
+    assert cap.read_alert(cap_xml(alert)).signature == ("signed" if signed(name) else "unsigned")
     timeline = AlertEvent.objects.get(alert=alert)
-    assert timeline.kind == TimelineKind.CREATED and "signature" in timeline.note
-    assert AuditEvent.objects.filter(action="alert.imported", target_uuid=alert.uuid).exists()
+    label = alert.get_signature_display()
+    assert timeline.kind == TimelineKind.CREATED and f"signature: {label}" in timeline.note
+    audit = AuditEvent.objects.get(action="alert.imported", target_uuid=alert.uuid)
+    assert label in audit.note
 
 
 def test_both_regions_of_the_togo_alert_are_its_places_under_togo(
@@ -647,10 +659,13 @@ def test_the_import_api_accepts_a_valid_alert_and_answers_200_the_second_time(
     first = post_import(client, {"document": document})
     assert first.status_code == 201, first.content
     body = first.json()
-    assert body["created"] is True and body["signature"].startswith("valid")
+    assert body["created"] is True and body["signature"] == "untrusted"
+    assert body["signature_label"] == "signed, but the signer is not trusted"
+    assert body["signer"].startswith("CN=www.anamet-togo.com")
     assert body["place"] == str(elsewhere["TG"].uuid)
     again = post_import(client, {"document": document})
     assert again.status_code == 200 and again.json()["uuid"] == body["uuid"]
+    assert again.json()["replaced"] is False and "nothing changed" in again.json()["note"]
     served = client.get(body["cap_xml"])
     assert served.status_code == 200 and served.content == real("wmo_tg_valid.xml")
 
@@ -700,7 +715,7 @@ def test_an_analyst_imports_a_file_on_the_import_page(
     answer = page.post("/alerts/import/", {"file": upload})
     assert answer.status_code == 200
     html = answer.content.decode()
-    assert 'data-testid="imported"' in html and "unsigned" in html
+    assert 'data-testid="imported"' in html and 'data-state="unsigned"' in html
     assert Alert.objects.filter(origin=AlertOrigin.IMPORTED).count() == 1
     # A named place for an alert whose areas i4p does not know.
     answer = page.post(
@@ -768,3 +783,258 @@ def test_an_alert_drafted_issued_updated_and_cancelled_is_valid_cap_at_every_ste
     # cancelled and leaves the feed to its Cancel.
     assert listed == {"Alert", "Cancel"}
     assert len(entries) == 2
+
+
+# -- who signed it: trust anchors, and copies of a known alert ---------------------------------
+
+SC_SENDER = "info@meteo.gov.sc"
+UNTRUSTED_LABEL = "signed, but the signer is not trusted"
+
+
+def forged_seychelles_alert(identifier: str = "") -> bytes:
+    """The real Seychelles alert, changed and signed again with a self-made certificate named
+    like the met service, as an outside tester did (under another identifier if given)."""
+    document = real("wmo_sc_valid.xml")
+    if identifier:
+        document = re.sub(rb"<identifier>[^<]+", b"<identifier>" + identifier.encode(), document)
+    signer = make_signer("Seychelles Meteorological Authority")
+    return resign(document, signer, headline="FORGED: evacuate now")
+
+
+def trust_the_seychelles_met_service(sender: str = SC_SENDER) -> CapTrustAnchor:
+    """An admin's anchor holding the real certificate the signed alert carries."""
+    return save_trust_anchor(
+        CapTrustAnchor(
+            name="Seychelles Meteorological Authority",
+            sender=sender,
+            certificates=carried_pem(real("wmo_sc_valid.xml")),
+        ),
+        by=None,
+    )
+
+
+def test_a_forged_signature_is_not_shown_as_valid_but_as_signed_by_an_untrusted_signer(
+    world: WarningWorld, elsewhere: dict[str, Place]
+) -> None:
+    trust_the_seychelles_met_service()  # even with the real signer trusted
+    client = token_client(world.admin)
+    answer = post_import(
+        client, {"document": forged_seychelles_alert().decode(), "place": str(elsewhere["SC"].uuid)}
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert body["signature"] == "untrusted" and body["signature_label"] == UNTRUSTED_LABEL
+    assert body["signer"].startswith("CN=Seychelles Meteorological Authority")
+    assert "valid:" not in answer.content.decode()
+    alert = Alert.objects.get(uuid=body["uuid"])
+    assert alert.texts.get().headline == "FORGED: evacuate now"
+    assert alert.signature == SignatureState.UNTRUSTED
+    note = f"signature: {UNTRUSTED_LABEL}: CN=Seychelles Meteorological Authority"
+    assert note in alert.timeline.get().note
+    assert note in AuditEvent.objects.get(action="alert.imported", target_uuid=alert.uuid).note
+    assert cap_json(alert)["signature"]["state"] == "untrusted"
+    assert cap_json(alert)["signature"]["label"] == UNTRUSTED_LABEL
+    assert client.get(f"/api/v1/alerts/{alert.uuid}").json()["signature"] == "untrusted"
+    page = logged_in(world.admin).get(f"/alerts/{alert.uuid}/").content.decode()
+    assert 'data-state="untrusted"' in page and UNTRUSTED_LABEL in page
+
+
+def test_the_real_signed_alert_is_trusted_only_once_an_anchor_for_its_sender_is_configured(
+    world: WarningWorld, elsewhere: dict[str, Place]
+) -> None:
+    before = import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    assert before.signature == SignatureState.UNTRUSTED
+    assert before.get_signature_display() == UNTRUSTED_LABEL
+    Alert.objects.filter(pk=before.pk).delete()
+    trust_the_seychelles_met_service()
+    after = import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    assert after.signature == SignatureState.TRUSTED
+    assert after.get_signature_display() == "signed by a trusted sender"
+    assert after.signer.startswith("CN=www.meteo.sc")
+    assert "vouched for by Seychelles Meteorological Authority" in after.signer
+    assert "signed by a trusted sender" in after.timeline.get().note
+
+
+def test_a_trusted_certificate_for_another_sender_does_not_vouch_for_this_sender(
+    world: WarningWorld, elsewhere: dict[str, Place]
+) -> None:
+    # The Seychelles certificate, trusted for the Togo service's sender only.
+    trust_the_seychelles_met_service(sender="meteo_togo@yahoo.fr")
+    alert = import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    assert alert.signature == SignatureState.UNTRUSTED
+    # And a certificate trusted for the Seychelles sender does not vouch for Togo's alerts.
+    save_trust_anchor(
+        CapTrustAnchor(
+            name="Seychelles again",
+            sender=SC_SENDER,
+            certificates=carried_pem(real("wmo_sc_valid.xml")),
+        ),
+        by=None,
+    )
+    togo = import_cap(real("wmo_tg_valid.xml"), by=world.admin)
+    assert togo.signature == SignatureState.UNTRUSTED
+
+
+def test_only_imported_alerts_from_a_trusted_sender_reach_mechanisms_and_none_is_in_the_feed(
+    world: WarningWorld,
+) -> None:
+    from i4p.warning.capfeed import feed_alerts
+    from i4p.warning.routing import escalate_due
+
+    build_infrastructure(world)
+    ours = an_alert(world, place=world.tamale)
+    forged = forged_seychelles_alert("urn:oid:2.49.0.0.690.0.2024.5.19.13.18.9")
+    untrusted = import_cap(forged, by=world.admin, place=world.tamale)
+    unsigned = import_cap(real("wmo_tg_no_signature.xml"), by=world.admin, place=world.tamale)
+    trust_the_seychelles_met_service()
+    trusted = import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=world.tamale)
+    states = [untrusted.signature, unsigned.signature, trusted.signature]
+    assert states == ["untrusted", "unsigned", "trusted"]
+    # The minute sweep sends issued alerts that were never routed.
+    escalate_due(now=timezone.now() + dt.timedelta(minutes=2))
+    for alert in (ours, untrusted, unsigned, trusted):
+        alert.refresh_from_db()
+    assert trusted.level and trusted.deliveries.exists()
+    assert ours.level and ours.deliveries.exists()
+    assert not untrusted.level and not untrusted.deliveries.exists()
+    assert not unsigned.level and not unsigned.deliveries.exists()
+    # The dashboard does not list them as alerts that failed to reach anyone.
+    dashboard = logged_in(world.admin).get("/alerts/deliveries/").content.decode()
+    assert untrusted.identifier not in dashboard and unsigned.identifier not in dashboard
+    assert list(feed_alerts()) == [ours]
+
+
+@pytest.mark.parametrize("via", ["service", "api", "page"])
+def test_a_signed_copy_of_a_known_alert_replaces_an_unsigned_one_keeping_the_trail(
+    world: WarningWorld, elsewhere: dict[str, Place], via: str
+) -> None:
+    first = import_cap_document(
+        real("wmo_sc_no_signature.xml"), by=world.admin, place=elsewhere["SC"]
+    )
+    assert first.alert.signature == SignatureState.UNSIGNED
+    if via == "service":
+        again = import_cap_document(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+        assert again.replaced and not again.created and again.alert == first.alert
+    elif via == "api":
+        answer = post_import(
+            token_client(world.admin),
+            {"document": real("wmo_sc_valid.xml").decode(), "place": str(elsewhere["SC"].uuid)},
+        )
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        assert body["created"] is False and body["replaced"] is True
+        assert body["uuid"] == str(first.alert.uuid) and body["signature"] == "untrusted"
+        assert "Replaced by a copy signed, but the signer is not trusted" in body["note"]
+    else:
+        document = real("wmo_sc_valid.xml").decode()
+        html = (
+            logged_in(world.admin)
+            .post("/alerts/import/", {"document": document, "place": "Seychelles"})
+            .content.decode()
+        )
+        assert "Replaced the copy imported before" in html and 'data-state="untrusted"' in html
+    alert = Alert.objects.get(origin=AlertOrigin.IMPORTED)
+    assert alert.uuid == first.alert.uuid
+    assert alert.signature == SignatureState.UNTRUSTED
+    assert alert.source_document.encode() == real("wmo_sc_valid.xml")
+    assert cap_xml(alert) == real("wmo_sc_valid.xml")
+    replaced = AuditEvent.objects.get(action="alert.import_replaced", target_uuid=alert.uuid)
+    assert "copy stored before (unsigned)" in replaced.note
+    assert AuditEvent.objects.filter(action="alert.imported", target_uuid=alert.uuid).exists()
+    assert [e.kind for e in alert.timeline.order_by("at", "pk")] == [
+        TimelineKind.CREATED,
+        TimelineKind.UPDATED,
+    ]
+
+
+@pytest.mark.parametrize("via", ["service", "api", "page"])
+def test_an_unsigned_copy_arriving_after_a_signed_one_changes_nothing_and_says_so(
+    world: WarningWorld, elsewhere: dict[str, Place], via: str
+) -> None:
+    import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    before = database_fingerprint()
+    said = "this copy is unsigned, so nothing changed"
+    if via == "service":
+        again = import_cap_document(
+            real("wmo_sc_no_signature.xml"), by=world.admin, place=elsewhere["SC"]
+        )
+        assert not again.created and not again.replaced and said in again.note
+    elif via == "api":
+        answer = post_import(
+            token_client(world.admin),
+            {
+                "document": real("wmo_sc_no_signature.xml").decode(),
+                "place": str(elsewhere["SC"].uuid),
+            },
+        )
+        assert answer.status_code == 200 and answer.json()["replaced"] is False
+        assert answer.json()["signature"] == "untrusted" and said in answer.json()["note"]
+        before = database_fingerprint()  # the token's last use is recorded
+    else:
+        page = logged_in(world.admin)
+        before = database_fingerprint()
+        html = page.post(
+            "/alerts/import/",
+            {"document": real("wmo_sc_no_signature.xml").decode(), "place": "Seychelles"},
+        ).content.decode()
+        assert "Imported before" in html and said in html and 'data-state="untrusted"' in html
+    assert database_fingerprint() == before
+    alert = Alert.objects.get(origin=AlertOrigin.IMPORTED)
+    assert alert.source_document.encode() == real("wmo_sc_valid.xml")
+    assert not AuditEvent.objects.filter(action="alert.import_replaced").exists()
+
+
+def test_a_trusted_copy_replaces_an_untrusted_one_and_an_untrusted_one_never_a_trusted_one(
+    world: WarningWorld, elsewhere: dict[str, Place]
+) -> None:
+    forged = import_cap(forged_seychelles_alert(), by=world.admin, place=elsewhere["SC"])
+    assert forged.texts.get().headline == "FORGED: evacuate now"
+    trust_the_seychelles_met_service()
+    real_one = import_cap_document(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    assert real_one.replaced and real_one.alert.signature == SignatureState.TRUSTED
+    assert real_one.alert.texts.get().headline.startswith("Moderate to strong")
+    assert "copy stored before (signed, but the signer is not trusted" in real_one.note
+    again = import_cap_document(forged_seychelles_alert(), by=world.admin, place=elsewhere["SC"])
+    assert not again.replaced and "nothing changed" in again.note
+    alert = Alert.objects.get(origin=AlertOrigin.IMPORTED)
+    assert alert.signature == SignatureState.TRUSTED
+    assert alert.texts.get().headline.startswith("Moderate to strong")
+
+
+def test_an_unsigned_cancel_does_not_cancel_an_alert_a_trusted_sender_signed(
+    world: WarningWorld, elsewhere: dict[str, Place]
+) -> None:
+    trust_the_seychelles_met_service()
+    signed_alert = import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    reference = f"{SC_SENDER},{signed_alert.identifier},2024-05-19T17:18:00+04:00"
+    cancel = a_message("sc-cancel-1", "Cancel", [reference]).replace(
+        b"alerts@neighbour.example.org", SC_SENDER.encode()
+    )
+    follow = import_cap(cancel, by=world.admin, place=elsewhere["SC"])
+    assert follow.references == signed_alert and follow.signature == SignatureState.UNSIGNED
+    signed_alert.refresh_from_db()
+    assert signed_alert.state == AlertState.ISSUED
+    assert signed_alert.timeline.filter(note__startswith="Not cancelled by sc-cancel-1").exists()
+
+
+def test_the_upgrade_calls_the_old_valid_labels_untrusted_and_can_be_undone(
+    world: WarningWorld, elsewhere: dict[str, Place]
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    upgrade = importlib.import_module("i4p.warning.migrations.0006_signature_states")
+    alert = import_cap(real("wmo_sc_valid.xml"), by=world.admin, place=elsewhere["SC"])
+    unsigned = import_cap(real("wmo_tg_no_signature.xml"), by=world.admin)
+    old = "valid: CN=www.meteo.sc (certificate valid until 2024-09-30)"
+    Alert.objects.filter(pk=alert.pk).update(signature=old, signer="")
+    Alert.objects.filter(pk=unsigned.pk).update(signature="unsigned")
+    upgrade.to_states(apps, None)
+    alert.refresh_from_db()
+    assert alert.signature == SignatureState.UNTRUSTED
+    assert alert.signer == "CN=www.meteo.sc (certificate valid until 2024-09-30)"
+    assert Alert.objects.get(pk=unsigned.pk).signature == SignatureState.UNSIGNED
+    upgrade.to_labels(apps, None)
+    alert.refresh_from_db()
+    assert (alert.signature, alert.signer) == (old, "")
