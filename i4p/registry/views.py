@@ -67,11 +67,12 @@ from i4p.registry.services import (
 
 PAGE_SIZE = 25
 QUEUE_PAGE_SIZE = 10
+# The directory's download links: files of `exchange.files.EXPORTS`, in the order shown.
 EXPORT_FORMATS = [
-    ("hxl", "HXL CSV"),
-    ("relations", "CSV"),
-    ("popolo", "Popolo JSON"),
-    ("geojson", "GeoJSON"),
+    ("actors.csv", "HXL CSV"),
+    ("relations.csv", "HXL CSV (relations)"),
+    ("popolo.json", "Popolo JSON"),
+    ("actors.geojson", "GeoJSON"),
 ]
 # Above this many actors the network page draws levels and brokers instead of every node.
 NETWORK_DRAW_ALL = 80
@@ -92,11 +93,8 @@ def _report(form: Any, error: DomainError) -> None:
 
 def _export_links(query: str) -> list[tuple[str, str]]:
     links = []
-    for code, label in EXPORT_FORMATS:
-        try:
-            url = reverse("registry:export", kwargs={"format": code})
-        except NoReverseMatch:
-            continue  # exports not installed on this instance
+    for name, label in EXPORT_FORMATS:
+        url = reverse("registry:export", kwargs={"format": name})
         links.append((f"{url}?{query}" if query else url, label))
     return links
 

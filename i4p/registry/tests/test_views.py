@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from i4p.geo.models import Boundary, Place
 from i4p.geo.services import create_place
 from i4p.geo.tests.factories import make_place
 from i4p.registry import diagrams
+from i4p.registry.exchange.files import EXPORTS
 from i4p.registry.models import (
     Actor,
     ActorKind,
@@ -169,13 +171,21 @@ def test_illustrative_entries_carry_a_badge_and_pending_ones_show_only_to_modera
     assert "Awaiting moderation" in staff
 
 
-def test_the_directory_links_to_every_export_that_exists() -> None:
-    page = names_in(Client().get(reverse("registry:directory")))
-    try:
-        url = reverse("registry:export", kwargs={"format": "geojson"})
-    except Exception:
-        pytest.skip("the export pages are not installed")
-    assert url in page
+def test_every_download_link_of_the_directory_gives_its_file() -> None:
+    g = ghana()
+    council = make_actor("Tamale Peace Council", place=g.tamale)
+    national = make_actor("National Peace Council", place=g.ghana)
+    add_relation(council, national, RelationData(kind="reports-to"), by=registry_admin())
+    page = Client().get(reverse("registry:directory")).content.decode()
+    links = re.findall(r'<p class="downloads">(.*?)</p>', page, re.S)
+    assert len(links) == 1
+    hrefs = [html.unescape(href) for href in re.findall(r'href="([^"]+)"', links[0])]
+    assert len(hrefs) == len(EXPORTS)
+    for href in hrefs:
+        answer = Client().get(href)
+        assert answer.status_code == 200, href
+        body = b"".join(answer.streaming_content) if answer.streaming else answer.content
+        assert "Tamale Peace Council" in body.decode(), href
 
 
 def test_the_directory_query_count_does_not_grow_with_the_results(
