@@ -375,7 +375,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, reviewers: list[Any], **kw: Any) -> None:
         super().__init__(*args, **kw)
         choice_field(self, "assigned_to").choices = [("", _("Nobody"))] + [
-            (str(user.pk), user.username) for user in reviewers
+            (str(user.uuid), user.username) for user in reviewers
         ]
 
 

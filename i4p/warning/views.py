@@ -317,7 +317,7 @@ def _report_context(request: HttpRequest, report: Report, **bound: Any) -> dict[
             framework=report.framework,
         )
         context["assign_form"] = bound.get("assign") or AssignForm(
-            initial={"assigned_to": str(report.assigned_to_id or "")},
+            initial={"assigned_to": str(report.assigned_to.uuid) if report.assigned_to else ""},
             reviewers=_reviewers(report),
         )
         context["break_form"] = bound.get("break") or ReasonForm()
@@ -422,7 +422,7 @@ def _act(request: HttpRequest, report: Report, action: str, bound: dict[str, Any
         if not assign.is_valid():
             return ""
         chosen = assign.cleaned_data["assigned_to"]
-        to = User.objects.filter(pk=int(chosen)).first() if chosen else None
+        to = User.objects.filter(uuid=chosen).first() if chosen else None
         review.assign_report(report, by=user, to=to)
         return _("Assignment saved.")
     if action == "clear_triage":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -312,3 +313,23 @@ def test_list_pages_take_as_many_queries_for_three_rows_as_for_twenty(
     _count_queries(client, url, django_assert_num_queries, queries)
     _many(world, 17)
     _count_queries(client, url, django_assert_num_queries, queries)
+
+
+def test_a_report_is_assigned_by_the_reviewers_public_id_never_an_integer_key() -> None:
+    world = build_warning_world()
+    report = submit_test_report(world)
+    client = logged_in(world.national_analyst)
+    url = f"/review/reports/{report.uuid}/"
+    assert client.post(url, {"action": "lock"}).status_code == 302
+    page = client.get(url).content.decode()
+    choices = re.findall(r'<select name="assigned_to"[^>]*>(.*?)</select>', page, re.S)
+    assert len(choices) == 1
+    values = [v for v in re.findall(r'value="([^"]*)"', choices[0]) if v]
+    assert str(world.tamale_analyst.uuid) in values
+    assert all(uuid.UUID(value) for value in values)
+    answer = client.post(url, {"action": "assign", "assigned_to": str(world.tamale_analyst.uuid)})
+    assert answer.status_code == 302
+    assert Report.objects.get(pk=report.pk).assigned_to == world.tamale_analyst
+    wrong = client.post(url, {"action": "assign", "assigned_to": str(world.tamale_analyst.pk)})
+    assert wrong.status_code == 200
+    assert Report.objects.get(pk=report.pk).assigned_to == world.tamale_analyst
