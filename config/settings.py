@@ -169,6 +169,10 @@ I4P_ALERT_LANGUAGES = [
 # through Django's mail settings below.
 I4P_BASE_URL = env_str("I4P_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 I4P_WEBHOOK_SECRET = env_str("I4P_WEBHOOK_SECRET", "")
+# An attempt at a delivery or a message to a reporter holds it this long (seconds) while its
+# channel is called outside any transaction; after that another attempt may send it. Keep it
+# above every channel's timeout (I4P_EMAIL_TIMEOUT, 15 s for webhooks and SMS vendors).
+I4P_SEND_LEASE_SECONDS = env_int("I4P_SEND_LEASE_SECONDS", 120)
 EMAIL_BACKEND = env_str("I4P_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("I4P_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("I4P_EMAIL_PORT", 25)

@@ -35,13 +35,13 @@ from django.utils.translation import gettext as _
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import scope_of
+from i4p.core import outbox
 from i4p.core.audit import record_event
 from i4p.core.errors import NotAllowed, WrongState
 from i4p.core.tasks import enqueue_with_commit
 from i4p.warning.alerts import note
 from i4p.warning.channels import CHANNELS, DeliveryResult
 from i4p.warning.channels.base import sharing_documents
-from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 from i4p.warning.models import Delivery, DeliveryState, TimelineKind
 
 log = logging.getLogger(__name__)
@@ -93,92 +93,93 @@ def enqueue_together(delivery_ids: list[str]) -> None:
     transaction.on_commit(partial(deliver_each, delivery_ids), robust=True)
 
 
-def retry_delay(attempts: int) -> int:
-    return RETRY_AFTER_SECONDS[min(attempts - 1, len(RETRY_AFTER_SECONDS) - 1)]
-
-
 def _describe(delivery: Delivery) -> str:
     label = delivery.get_channel_display()
     return _("%(channel)s to %(name)s") % {"channel": label, "name": delivery.actor.name}
 
 
 def deliver(delivery_id: str, *, now: dt.datetime | None = None) -> str:
-    """One attempt at one delivery; the answer is its state afterwards."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("alert", "alert__place", "actor", "contact", "user")
-            .filter(uuid=delivery_id, state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING])
-            .first()
+    """One attempt at one delivery; the answer is its state afterwards. The channel is called
+    outside any transaction, on a delivery claimed with a lease (`core.outbox`)."""
+    return outbox.attempt(
+        Delivery.objects.select_related("alert", "alert__place", "actor", "contact", "user").filter(
+            uuid=delivery_id
+        ),
+        waiting=[DeliveryState.QUEUED, DeliveryState.RETRYING],
+        ready=_not_yet,
+        send=lambda delivery: CHANNELS[delivery.channel].send(delivery),
+        failed=lambda error: DeliveryResult(ok=False, error=type(error).__name__),
+        record=_record,
+        now=now,
+    )
+
+
+def _not_yet(delivery: Delivery, now: dt.datetime) -> str | None:
+    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+        return "not yet"  # a second task for the same delivery came early
+    return None
+
+
+def _record(delivery: Delivery, result: DeliveryResult, now: dt.datetime) -> str:
+    delivery.attempts += 1
+    again = False
+    if result.ok:
+        delivery.state = DeliveryState.SENT
+        delivery.sent_at = timezone.now()
+        delivery.last_error = ""
+        delivery.next_attempt_at = None
+        note(
+            delivery.alert,
+            TimelineKind.DELIVERED,
+            actor=delivery.actor,
+            level=delivery.level,
+            at=now,
+            text=_describe(delivery),
         )
-        if delivery is None:
-            return "nothing to send"
-        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
-            return "not yet"  # a second task for the same delivery came early
-        try:
-            result = CHANNELS[delivery.channel].send(delivery)
-        except Exception as error:  # a channel bug must not lose the alert
-            log.exception("Delivery %s raised", delivery.uuid)
-            result = DeliveryResult(ok=False, error=type(error).__name__)
-        delivery.attempts += 1
-        again = False
-        if result.ok:
-            delivery.state = DeliveryState.SENT
-            delivery.sent_at = timezone.now()
-            delivery.last_error = ""
-            delivery.next_attempt_at = None
-            note(
-                delivery.alert,
-                TimelineKind.DELIVERED,
-                actor=delivery.actor,
-                level=delivery.level,
-                at=now,
-                text=_describe(delivery),
-            )
-        else:
-            delivery.last_error = (result.error or _("Unknown error"))[:300]
-            again = result.retry and delivery.attempts < MAX_ATTEMPTS
-            if again:
-                delivery.state = DeliveryState.RETRYING
-                delivery.next_attempt_at = now + dt.timedelta(
-                    seconds=retry_delay(delivery.attempts)
-                )
-                text = _("%(what)s: attempt %(n)d failed (%(error)s); next try at %(at)s") % {
-                    "what": _describe(delivery),
-                    "n": delivery.attempts,
-                    "error": delivery.last_error,
-                    "at": f"{delivery.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
-                }
-            else:
-                delivery.state = DeliveryState.FAILED
-                delivery.next_attempt_at = None
-                text = _("%(what)s failed after %(n)d attempts: %(error)s") % {
-                    "what": _describe(delivery),
-                    "n": delivery.attempts,
-                    "error": delivery.last_error,
-                }
-            note(
-                delivery.alert,
-                TimelineKind.DELIVERY_FAILED,
-                actor=delivery.actor,
-                level=delivery.level,
-                at=now,
-                text=text,
-            )
-        delivery.save(
-            update_fields=[
-                "state",
-                "attempts",
-                "sent_at",
-                "last_error",
-                "next_attempt_at",
-                "updated_at",
-            ]
-        )
-        record_event(delivery, f"delivery.{delivery.state}", by=None, note=delivery.channel)
+    else:
+        delivery.last_error = (result.error or _("Unknown error"))[:300]
+        again = result.retry and delivery.attempts < outbox.MAX_ATTEMPTS
         if again:
-            transaction.on_commit(partial(enqueue, str(delivery.uuid), at=delivery.next_attempt_at))
+            delivery.state = DeliveryState.RETRYING
+            delivery.next_attempt_at = now + dt.timedelta(
+                seconds=outbox.retry_delay(delivery.attempts)
+            )
+            text = _("%(what)s: attempt %(n)d failed (%(error)s); next try at %(at)s") % {
+                "what": _describe(delivery),
+                "n": delivery.attempts,
+                "error": delivery.last_error,
+                "at": f"{delivery.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC",
+            }
+        else:
+            delivery.state = DeliveryState.FAILED
+            delivery.next_attempt_at = None
+            text = _("%(what)s failed after %(n)d attempts: %(error)s") % {
+                "what": _describe(delivery),
+                "n": delivery.attempts,
+                "error": delivery.last_error,
+            }
+        note(
+            delivery.alert,
+            TimelineKind.DELIVERY_FAILED,
+            actor=delivery.actor,
+            level=delivery.level,
+            at=now,
+            text=text,
+        )
+    delivery.save(
+        update_fields=[
+            "state",
+            "attempts",
+            "sent_at",
+            "last_error",
+            "next_attempt_at",
+            "leased_until",
+            "updated_at",
+        ]
+    )
+    record_event(delivery, f"delivery.{delivery.state}", by=None, note=delivery.channel)
+    if again:
+        transaction.on_commit(partial(enqueue, str(delivery.uuid), at=delivery.next_attempt_at))
     return str(delivery.state)
 
 
@@ -226,12 +227,17 @@ def retry_now(delivery: Delivery, *, by: Any) -> Delivery:
 
 
 def resend_stalled(*, now: dt.datetime | None = None) -> int:
-    """Queue again deliveries whose task never ran (a worker lost, a backend without defer)."""
+    """Queue again deliveries whose task never ran (a worker lost, a backend without defer),
+    and those whose sender's lease ended with no result."""
     now = now or timezone.now()
-    stalled = Delivery.objects.filter(
-        state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING],
-        next_attempt_at__lte=now - STALLED_AFTER,
-    ).values_list("uuid", flat=True)
+    stalled = (
+        Delivery.objects.filter(
+            state__in=[DeliveryState.QUEUED, DeliveryState.RETRYING],
+            next_attempt_at__lte=now - STALLED_AFTER,
+        )
+        .exclude(leased_until__gt=now)  # still out with its sender
+        .values_list("uuid", flat=True)
+    )
     found = [str(delivery_id) for delivery_id in stalled[:500]]
     enqueue_together(found)
     return len(found)

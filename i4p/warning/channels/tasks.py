@@ -47,12 +47,19 @@ def escalate_at_due_time(alert_id: str) -> str:
 @task()
 def sweep_alerts() -> str:
     """Every minute from `i4p serve`: escalations due, unrouted alerts, stalled deliveries,
-    and count requests that no count task is waiting for."""
+    count requests that no count task is waiting for, and messages to reporters whose sender
+    was lost."""
     from i4p.warning.analysis import count_waiting
+    from i4p.warning.gateways.conversation import resend_stalled_messages
     from i4p.warning.routing import escalate_due
 
     waiting = count_waiting()
-    return f"{len(escalate_due())} escalated; {waiting} count requests waiting"
+    escalated = len(escalate_due())
+    messages = resend_stalled_messages()
+    return (
+        f"{escalated} escalated; {waiting} count requests waiting; "
+        f"{messages} messages to reporters sent again"
+    )
 
 
 def enqueue_escalation(alert_id: str, *, at: dt.datetime) -> None:

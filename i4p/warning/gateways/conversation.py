@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can
+from i4p.core import outbox
 from i4p.core.audit import record_event
 from i4p.core.errors import Invalid, NotAllowed
 from i4p.core.text import fold
@@ -89,8 +90,6 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "sw": "Muundo: CODE MAHALI IDADI MAELEZO. Tuma JOIN kupata majibu, STOP kuyasimamisha.",
     },
 }
-MAX_ATTEMPTS = 5
-RETRY_AFTER_SECONDS = (30, 120, 600, 1800)
 
 
 def thread_window() -> dt.timedelta:
@@ -192,60 +191,86 @@ def recipient_of(reporter: Reporter) -> str:
 
 
 def deliver(message_id: str) -> str:
-    """Send one queued message through its gateway; retry later when that can help."""
+    """Send one queued message through its gateway; retry later when that can help. The
+    vendor is called outside any transaction, on a message claimed with a lease
+    (`core.outbox`)."""
     from i4p.warning.gateways import VENDORS
+    from i4p.warning.gateways.base import SendResult
 
-    with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update()
-            .filter(uuid=message_id, state=OutboundState.QUEUED)
-            .first()
-        )
-        if message is None:
-            return "nothing to send"
+    recipients: dict[int, str] = {}
+
+    def ready(message: OutboundMessage, now: dt.datetime) -> str | None:
         reporter = Reporter.objects.get(pk=message.reporter_id)
         if not may_message(reporter):
             # Opted out while the message waited: it never leaves.
             message.state = OutboundState.WITHHELD
             message.save(update_fields=["state", "updated_at"])
             record_event(message, "outbound.withheld", by=None, note="consent withdrawn")
-            return message.state
-        gateway = message.gateway
+            return str(message.state)
         recipient = recipient_of(reporter)
-        if gateway is None or not recipient:
+        if message.gateway is None or not recipient:
             message.state = OutboundState.FAILED
             message.last_error = "No gateway or no number to send to."
             message.save(update_fields=["state", "last_error", "updated_at"])
-            return message.state
-        try:
-            result = VENDORS[gateway.kind].send(message, recipient)
-        except Exception as error:  # a vendor bug must not lose the message
-            log.exception("Sending outbound message %s failed", message.uuid)
-            from i4p.warning.gateways.base import SendResult
+            record_event(message, "outbound.failed", by=None, note="no gateway or number")
+            return str(message.state)
+        recipients[message.pk] = recipient
+        return None
 
-            result = SendResult(ok=False, error=type(error).__name__)
-        message.attempts += 1
-        if result.ok and result.waiting:
-            message.last_error = ""
-            message.save(update_fields=["attempts", "last_error", "updated_at"])
-            return "waiting for the gateway to collect it"
-        if result.ok:
-            message.state = OutboundState.SENT
-            message.sent_at = timezone.now()
-            message.last_error = ""
-            message.save(update_fields=["state", "sent_at", "attempts", "last_error", "updated_at"])
-            record_event(message, "outbound.sent", by=None)
-            return message.state
-        message.last_error = result.error[:300]
-        again = result.retry and message.attempts < MAX_ATTEMPTS
-        if not again:
-            message.state = OutboundState.FAILED
-        message.save(update_fields=["state", "attempts", "last_error", "updated_at"])
-        record_event(message, "outbound.failed" if not again else "outbound.retrying", by=None)
+    def send(message: OutboundMessage) -> SendResult:
+        assert message.gateway is not None
+        result: SendResult = VENDORS[message.gateway.kind].send(message, recipients.pop(message.pk))
+        return result
+
+    return outbox.attempt(
+        OutboundMessage.objects.select_related("gateway").filter(uuid=message_id),
+        waiting=[OutboundState.QUEUED],
+        ready=ready,
+        send=send,
+        failed=lambda error: SendResult(ok=False, error=type(error).__name__),
+        record=_record_sending,
+    )
+
+
+def _record_sending(message: OutboundMessage, result: Any, now: dt.datetime) -> str:
+    message.attempts += 1
+    fields = ["state", "attempts", "last_error", "leased_until", "updated_at"]
+    if result.ok and result.waiting:
+        message.last_error = ""
+        message.save(update_fields=fields)
+        return "waiting for the gateway to collect it"
+    if result.ok:
+        message.state = OutboundState.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=[*fields, "sent_at"])
+        record_event(message, "outbound.sent", by=None)
+        return str(message.state)
+    message.last_error = result.error[:300]
+    again = result.retry and message.attempts < outbox.MAX_ATTEMPTS
+    if not again:
+        message.state = OutboundState.FAILED
+    message.save(update_fields=fields)
+    record_event(message, "outbound.failed" if not again else "outbound.retrying", by=None)
     if again:
-        delay = RETRY_AFTER_SECONDS[min(message.attempts - 1, len(RETRY_AFTER_SECONDS) - 1)]
-        enqueue_delivery(str(message.uuid), delay=delay)
-    return message.state
+        delay = outbox.retry_delay(message.attempts)
+        transaction.on_commit(partial(enqueue_delivery, str(message.uuid), delay=delay))
+    return str(message.state)
+
+
+def resend_stalled_messages(*, now: dt.datetime | None = None) -> int:
+    """Queue again messages whose sender's lease ended with no result (a worker lost while
+    the gateway was called)."""
+    now = now or timezone.now()
+    found = [
+        str(uuid)
+        for uuid in outbox.stalled(
+            OutboundMessage.objects.filter(state=OutboundState.QUEUED), now=now
+        ).values_list("uuid", flat=True)[:500]
+    ]
+    for message_id in found:
+        enqueue_delivery(message_id)
+    return len(found)
 
 
 @transaction.atomic

@@ -349,6 +349,8 @@ class Delivery(PublicModel):
     )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while an attempt is out with its channel (`core.outbox`): nobody else sends it then.
+    leased_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # In the app: when the member opened it.

@@ -634,6 +634,8 @@ class OutboundMessage(PublicModel):
         max_length=10, choices=OutboundState.choices, default=OutboundState.QUEUED
     )
     attempts = models.PositiveIntegerField(default=0)
+    # Set while an attempt is out with its gateway (`core.outbox`): nobody else sends it then.
+    leased_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(

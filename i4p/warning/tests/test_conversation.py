@@ -225,14 +225,15 @@ def test_an_admins_template_replaces_the_default_for_its_language(
 
 
 def test_a_failed_send_is_retried_and_a_refused_one_is_marked_failed(
-    dummy_tasks: None, monkeypatch: pytest.MonkeyPatch
+    dummy_tasks: None, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     _, _, send = sms_world()
     send("JOIN")
     message = OutboundMessage.objects.get()
     answers = iter([(503, b""), (400, b"bad number")])
     monkeypatch.setattr(base, "http_post", lambda *a, **k: next(answers))
-    assert deliver(str(message.uuid)) == OutboundState.QUEUED
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(str(message.uuid)) == OutboundState.QUEUED
     message.refresh_from_db()
     assert message.attempts == 1 and message.last_error == "HTTP 503"
     retried = default_task_backend.results  # type: ignore[attr-defined]

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.test import Client
 
+from i4p.core.outbox import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 from i4p.registry.models import ContactPoint
 from i4p.warning.alerts import (
     cancel_alert,
@@ -23,7 +25,6 @@ from i4p.warning.alerts import (
 )
 from i4p.warning.analysis import update_counts
 from i4p.warning.channels import webhook
-from i4p.warning.gateways.conversation import MAX_ATTEMPTS, RETRY_AFTER_SECONDS
 from i4p.warning.models import (
     Alert,
     CapMsgType,
@@ -350,11 +351,12 @@ def test_two_attempts_at_the_same_delivery_at_the_same_time_send_it_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The worker that issued an alert and the task queued as its safety net may both reach a
-    delivery: the second waits for the first and finds it sent."""
+    delivery: the second finds it leased to the first, which is sending it, and sends nothing;
+    it does not wait (the channel is called outside any transaction)."""
     import threading
     import time
 
-    from django.db import OperationalError, connection
+    from django.db import connection
 
     from i4p.warning.channels import email
     from i4p.warning.delivery import deliver
@@ -384,10 +386,6 @@ def test_two_attempts_at_the_same_delivery_at_the_same_time_send_it_once(
     def attempt() -> None:
         try:
             answers.append(deliver(str(target.uuid)))
-        except OperationalError:
-            # SQLite's in-memory test database refuses a second writer where the file the
-            # product uses makes it wait (`timeout`): either way it sends nothing.
-            answers.append("refused while the first sends")
         finally:
             connection.close()
 
@@ -398,8 +396,110 @@ def test_two_attempts_at_the_same_delivery_at_the_same_time_send_it_once(
     second.start()
     first.join(30)
     second.join(30)
-    waited = "refused while the first sends" if connection.vendor == "sqlite" else "nothing to send"
-    assert sorted(answers) in (["nothing to send", "sent"], [waited, "sent"])
+    assert sorted(answers) == ["being sent", "sent"]
     assert sends == [target.pk] and len(mail.outbox) == 1
     target.refresh_from_db()
     assert (target.state, target.attempts) == (DeliveryState.SENT, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_is_answered_at_once_while_a_webhook_hangs_and_the_delivery_goes_again_after_its_lease(  # noqa: E501
+    tasks: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The channel is called outside any transaction: a receiver that hangs holds no lock that
+    intake needs (on SQLite, the database's one write lock). When the attempt's lease ends with
+    no result, the sweep sends the delivery again; the late answer of the first changes nothing."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from django.db import connection
+
+    from i4p.accounts.services import issue_token
+    from i4p.warning.delivery import deliver, resend_stalled
+    from i4p.warning.models import Report
+
+    settings.I4P_SEND_LEASE_SECONDS = 1
+    monkeypatch.setattr("i4p.warning.delivery.STALLED_AFTER", dt.timedelta(0))
+    calls: list[str] = []
+    release = threading.Event()
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            calls.append(self.headers["X-I4P-Delivery"])
+            if len(calls) == 1:
+                release.wait(10)  # the first call hangs for up to 10 s
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        world = build_warning_world()
+        infra = build_infrastructure(world)
+        infra.council_webhook.actor = infra.committee
+        infra.council_webhook.value = f"http://127.0.0.1:{server.server_port}/hook"
+        infra.council_webhook.save()
+        place = world.tamale
+        alert = issue_alert(
+            draft_alert(place, by=world.national_analyst, words=default_words(place, None)),
+            by=world.national_analyst,
+        )
+        hook = Delivery.objects.get(alert=alert, channel=DeliveryChannel.WEBHOOK)
+        answers: list[str] = []
+
+        def first_attempt() -> None:
+            try:
+                answers.append(deliver(str(hook.uuid)))
+            finally:
+                connection.close()
+
+        sending = threading.Thread(target=first_attempt)
+        sending.start()
+        for _wait in range(100):
+            if calls:
+                break
+            time.sleep(0.05)
+        assert calls == [str(hook.uuid)]
+
+        _token, plain = issue_token(world.monitor, by=world.monitor, name="phone", scope="write")
+        body = {
+            "event_type": "battles.armed_clash",
+            "description": "Two quarters fought near the market.",
+            "occurred_at": "2026-03-02T14:30:00Z",
+            "time_precision": "hour",
+            "place": str(place.uuid),
+        }
+        started = time.monotonic()
+        answer = Client(HTTP_AUTHORIZATION=f"Bearer {plain}").post(
+            "/api/v1/reports", json.dumps(body), content_type="application/json"
+        )
+        took = time.monotonic() - started
+        assert answer.status_code == 201, answer.content
+        assert took < 1, f"the report waited {took:.1f} s behind the hanging webhook"
+        assert Report.objects.filter(uuid=answer.json()["uuid"]).exists()
+        assert sending.is_alive()  # the receiver still hangs
+
+        hook.refresh_from_db()
+        assert hook.state == DeliveryState.QUEUED and hook.attempts == 0
+        waiting = Delivery.objects.filter(alert=alert, state=DeliveryState.QUEUED).count()
+        assert resend_stalled() == waiting - 1  # not the one still out with its sender
+        time.sleep(1.2)  # the first attempt's lease ends
+        assert resend_stalled() == waiting
+        assert deliver(str(hook.uuid)) == DeliveryState.SENT  # the task the sweep queued
+        assert calls == [str(hook.uuid), str(hook.uuid)]
+
+        release.set()
+        sending.join(15)
+        assert answers == [DeliveryState.SENT]
+        hook.refresh_from_db()
+        assert (hook.state, hook.attempts, hook.leased_until) == (DeliveryState.SENT, 1, None)
+        delivered = alert.timeline.filter(kind=TimelineKind.DELIVERED, actor=infra.committee)
+        assert delivered.filter(note__icontains="webhook").count() == 1
+    finally:
+        release.set()
+        server.shutdown()
