@@ -19,6 +19,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
+# Only the demo generates missing keys (outside the data directory) and accepts the public
+# secret key; elsewhere `i4p serve` refuses them (docs/operations.md).
+demo: export I4P_DEMO = 1
 demo: $(VENV)/.installed
 	$(BIN)/i4p migrate --noinput
 	$(BIN)/i4p demo

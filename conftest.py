@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,6 +132,21 @@ def _fast_password_hashing() -> Iterator[None]:
     went into it.
     `test_passwords_are_hashed_with_argon2` checks the production setting itself."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _keys_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every run has keys of its own, as a production instance would: the suite runs outside
+    the demo (nothing is generated where a demo keeps its keys), whatever the machine has."""
+    from cryptography.fernet import Fernet
+
+    with override_settings(
+        I4P_DEMO=False,
+        I4P_IDENTITY_KEYS=[Fernet.generate_key().decode()],
+        I4P_SENDER_HASH_KEYS=[secrets.token_urlsafe(32)],
+        I4P_DEMO_KEYS_DIR=tmp_path_factory.mktemp("demo-keys"),
+    ):
         yield
 
 

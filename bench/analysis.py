@@ -294,6 +294,7 @@ def baselines() -> dict[str, Any]:
 def child(task: str, reports: int, seed: int, keep_counts: bool) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("I4P_DEMO", "1")  # generated keys, as in the demo
     import django
 
     django.setup()

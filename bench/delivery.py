@@ -72,6 +72,7 @@ def environment(database: str, analysis: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env["DJANGO_SETTINGS_MODULE"] = "bench.delivery_app"
+    env.setdefault("I4P_DEMO", "1")  # generated keys, as in the demo
     env["I4P_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     env["I4P_EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
     env["BENCH_ANALYSIS"] = analysis

@@ -84,6 +84,7 @@ def main() -> None:
     if args.child:
         sys.path.insert(0, str(ROOT))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        os.environ.setdefault("I4P_DEMO", "1")  # generated keys, as in the demo
         run(args.child, args.requests)
         return
     for vendor in ["sqlite", "postgresql"] if args.database == "both" else [args.database]:

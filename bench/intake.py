@@ -46,6 +46,7 @@ def environment(database: str, sync: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT)
     env["DJANGO_SETTINGS_MODULE"] = "bench.intake_app"
+    env.setdefault("I4P_DEMO", "1")  # generated keys, as in the demo
     env["I4P_ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     if database == "sqlite":
         for suffix in ("", "-wal", "-shm"):

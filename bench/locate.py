@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("I4P_DEMO", "1")  # generated keys, as in the demo
 
 
 def best_of(times: int, run: Callable[[], object]) -> float:

@@ -367,6 +367,7 @@ def measure(acronyms: list[str], per_kind: int, seed: int) -> dict[str, Any]:
 
 def run_one(database: str, actors: int, per_kind: int, seed: int) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("I4P_DEMO", "1")  # generated keys, as in the demo
     import django
 
     django.setup()

@@ -35,7 +35,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("I4P_DEBUG", False)
-SECRET_KEY = env_str("I4P_SECRET_KEY", "insecure-demo-key-set-I4P_SECRET_KEY-in-production")
+# `make demo` sets I4P_DEMO: only then may keys be missing (generated, see below) and the
+# secret key be the public default. Elsewhere `i4p serve` and `i4p check --deploy` refuse them.
+I4P_DEMO = env_bool("I4P_DEMO", False)
+DEMO_SECRET_KEY = "insecure-demo-key-set-I4P_SECRET_KEY-in-production"
+SECRET_KEY = env_str("I4P_SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env_list("I4P_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("I4P_CSRF_TRUSTED_ORIGINS", [])
 DATA_DIR = Path(env_str("I4P_DATA_DIR", str(BASE_DIR / "var")))
@@ -143,10 +147,16 @@ I4P_TILE_ATTRIBUTION = env_str("I4P_TILE_ATTRIBUTION", "")
 # Reporter protection. Identity keys: Fernet keys, newest first; older ones still decrypt
 # until `i4p rotate_keys` has re-encrypted every row. The sender-hash keys (newest first) key
 # the hash that threads messages from one phone: kept apart from the database and from the
-# identity keys. Unset, the demo keeps generated keys in files under I4P_SECRETS_DIR.
+# identity keys. Unset in the demo (I4P_DEMO), keys are generated into files marked as the
+# demo's, in I4P_DEMO_KEYS_DIR: outside the data directory, so no backup of it holds its keys.
 I4P_IDENTITY_KEYS = env_list("I4P_IDENTITY_KEYS", [])
 I4P_SENDER_HASH_KEYS = env_list("I4P_SENDER_HASH_KEYS", [])
-I4P_SECRETS_DIR = Path(env_str("I4P_SECRETS_DIR", str(DATA_DIR / "secrets")))
+I4P_DEMO_KEYS_DIR = Path(
+    env_str(
+        "I4P_DEMO_KEYS_DIR",
+        str(Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "i4p"),
+    )
+)
 # Anyone may send a report through the web form (it waits for review) unless this is off.
 I4P_PUBLIC_REPORTS = env_bool("I4P_PUBLIC_REPORTS", True)
 # Public views of reports: places shown down to this admin level at most, points moved by
@@ -235,6 +245,15 @@ SESSION_COOKIE_SECURE = env_bool("I4P_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind HTTPS (docs/operations.md): redirect plain HTTP, tell browsers to use HTTPS only.
+SECURE_SSL_REDIRECT = env_bool("I4P_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # a load balancer's plain-HTTP health check
+SECURE_HSTS_SECONDS = env_int("I4P_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("I4P_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("I4P_HSTS_PRELOAD", False)
+# Set only behind a proxy that terminates TLS and sets X-Forwarded-Proto itself.
+if env_bool("I4P_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Logs never carry a reporter's identity or address: Django's own loggers go through the one
 # console handler (no e-mail to admins with the request's META, where the client IP is), and

@@ -23,6 +23,25 @@ def _queue_every(stop: threading.Event, every: float, job: Any, what: str) -> No
             return
 
 
+def _ready_for_production() -> bool:
+    """Outside the demo, the deploy checks first: no start on a public secret key, missing or
+    generated keys, or DEBUG. Their warnings are printed; their errors stop the start."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    if settings.I4P_DEMO:
+        return True
+    try:
+        call_command("check", deploy=True, fail_level="ERROR")
+    except SystemCheckError as error:
+        print(
+            f"i4p: not serving, the settings are not fit for production.\n{error}", file=sys.stderr
+        )
+        return False
+    return True
+
+
 def serve(argv: list[str]) -> int:
     """Run the web server (gunicorn) and the task workers side by side until interrupted.
 
@@ -33,6 +52,8 @@ def serve(argv: list[str]) -> int:
     import django
 
     django.setup()
+    if not _ready_for_production():
+        return 1
     bind = argv[0] if argv else os.environ.get("I4P_BIND", "127.0.0.1:8000")
     workers = os.environ.get("I4P_WEB_WORKERS", "2")
     # No client address or query string in the access log (a reporter's IP can locate them).

@@ -28,8 +28,9 @@ class PlaceAdmin(admin.ModelAdmin[Place]):
     list_display = ("name", "kind", "country_code", "valid_until")
     list_filter = ("kind", "country_code")
     search_fields = ("name", "name_folded")
-    raw_id_fields = ("parent",)
-    filter_horizontal = ("successors",)
+    # Searched as one types: a select of every place is tens of thousands of options (a
+    # 3 MB page that takes seconds to draw).
+    autocomplete_fields = ("parent", "successors")
     inlines = [CodeInline, AliasInline]
 
     fields = (

@@ -73,13 +73,16 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_serve_runs_the_web_server_and_the_worker_on_a_wal_sqlite_database(
-    tmp_path: Path,
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL"}}
     env.update(
         I4P_SQLITE_PATH=str(tmp_path / "i4p.sqlite3"),
         I4P_DATA_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="config.settings",
+        # As `make demo` runs it: outside the demo, serve wants production settings.
+        I4P_DEMO="1",
+        I4P_DEMO_KEYS_DIR=str(tmp_path_factory.mktemp("demo-keys")),
     )
     cli = [sys.executable, "-m", "i4p.cli"]
     subprocess.run([*cli, "migrate", "--noinput", "-v", "0"], env=env, check=True, timeout=300)

@@ -39,3 +39,32 @@ def test_moving_a_place_in_the_admin_moves_its_path_and_keeps_its_folded_name() 
     assert town.parent == savannah
     assert town.path == f"{savannah.path}{town.pk}/"
     assert town.name_folded == "damongo"
+
+
+def test_the_change_page_of_a_place_lists_no_other_place_when_there_are_thousands() -> None:
+    ghana = create_place("Ghana", kind="country", country_code="GH")
+    Place.objects.bulk_create(
+        Place(name=f"Village {number}", kind="locality", country_code="GH", parent=ghana)
+        for number in range(3000)
+    )
+    town = create_place("Damongo", kind="admin2", parent=ghana)
+    client = logged_in(make_user(is_superuser=True, is_staff=True))
+    answer = client.get(f"/admin/geo/place/{town.pk}/change/")
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert "Village 1" not in page
+    assert page.count("<option") < 50
+    assert len(answer.content) < 200_000
+
+
+def test_a_place_is_found_by_name_for_its_parent_and_successors_in_the_admin() -> None:
+    ghana = create_place("Ghana", kind="country", country_code="GH")
+    create_place("Damongo", kind="admin2", parent=ghana)
+    client = logged_in(make_user(is_superuser=True, is_staff=True))
+    for field in ("parent", "successors"):
+        answer = client.get(
+            "/admin/autocomplete/",
+            {"app_label": "geo", "model_name": "place", "field_name": field, "term": "damon"},
+        )
+        assert answer.status_code == 200
+        assert [row["text"] for row in answer.json()["results"]] == ["Damongo"]

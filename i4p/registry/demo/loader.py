@@ -15,6 +15,7 @@ from django.db import transaction
 
 from i4p.accounts.models import STAFF_ROLES, Role, RoleGrant, User
 from i4p.accounts.services import create_user, grant_role, start_two_factor
+from i4p.core.audit import record_event
 from i4p.geo.models import CodeScheme, Place, PlaceCode
 from i4p.registry.demo import data
 from i4p.registry.models import Actor, Moderation, Relation, Representative
@@ -212,14 +213,18 @@ def _load_relation(
 # -- Users --------------------------------------------------------------------------------
 
 
-def _user(username: str, *, by: Any, summary: DemoSummary) -> User:
+def _user(username: str, *, by: Any, summary: DemoSummary, is_superuser: bool = False) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None:
         summary.users.unchanged += 1
         return user
     summary.users.created += 1
     return create_user(
-        username, by=by, password=data.DEMO_PASSWORD, email=f"{username}@demo.invalid"
+        username,
+        by=by,
+        password=data.DEMO_PASSWORD,
+        email=f"{username}@demo.invalid",
+        is_superuser=is_superuser,
     )
 
 
@@ -230,9 +235,15 @@ def _grant(user: User, role: str, place: Place | None, *, by: Any) -> None:
 
 
 def _admin(summary: DemoSummary) -> User:
-    """The demo's administrator, made first: every other demo write is done by them."""
+    """The demo's administrator, made first: every other demo write is done by them. A
+    superuser, since gateways and escalation times are set in the Django admin."""
     entry = next(u for u in data.USERS if u.role == Role.ADMIN)
-    admin = _user(entry.username, by=None, summary=summary)
+    admin = _user(entry.username, by=None, summary=summary, is_superuser=True)
+    if not (admin.is_superuser and admin.is_staff):
+        # A demo loaded before the admin was a superuser: the next run makes it one.
+        admin.is_superuser = admin.is_staff = True
+        admin.save(update_fields=["is_superuser", "is_staff"])
+        record_event(admin, "user.updated", by=None, fields=["is_superuser", "is_staff"])
     _grant(admin, Role.ADMIN, None, by=None)
     return admin
 

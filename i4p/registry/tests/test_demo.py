@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db.models import Q
 
 from conftest import SHARED
-from i4p.accounts.models import STAFF_ROLES, RoleGrant, User
+from i4p.accounts.models import STAFF_ROLES, Role, RoleGrant, User
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can
 from i4p.accounts.services import needs_two_factor
@@ -24,6 +24,7 @@ from i4p.registry.demo.loader import DemoSummary, load_demo
 from i4p.registry.management.commands.demo import summary_lines
 from i4p.registry.models import Actor, ActorVersion, Relation, RelationKind, Representative
 from i4p.registry.services import ActorData, update_actor
+from i4p.web.tests.world import logged_in
 
 # Organisations the demo must show, by name or acronym.
 REQUIRED = [
@@ -252,3 +253,22 @@ def test_the_demo_command_prints_counts_the_address_and_the_logins(db: None) -> 
     assert "for this demo only" in text
     for entry in data.USERS:
         assert entry.username in text
+
+
+def test_the_demo_admin_opens_the_django_admin_where_gateways_and_escalation_are_set(
+    demo: DemoSummary,
+) -> None:
+    admin = User.objects.get(username=next(u.username for u in data.USERS if u.role == Role.ADMIN))
+    client = logged_in(admin)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/warning/gateway/").status_code == 200
+
+
+def test_a_demo_admin_made_before_it_was_a_superuser_becomes_one_on_the_next_run(
+    demo: DemoSummary,
+) -> None:
+    User.objects.filter(username="demo-admin").update(is_superuser=False, is_staff=False)
+    load_demo(places=None)
+    admin = User.objects.get(username="demo-admin")
+    assert admin.is_superuser and admin.is_staff
+    assert logged_in(admin).get("/admin/").status_code == 200

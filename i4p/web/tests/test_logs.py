@@ -180,8 +180,9 @@ def test_the_access_log_drops_the_address_even_with_gunicorns_default_format() -
 
 
 def test_serve_starts_gunicorn_with_the_private_access_log(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
+    settings.I4P_DEMO = True  # outside the demo, serve wants production settings first
     started: list[list[str]] = []
 
     class Finished:
