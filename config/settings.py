@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "i4p.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "i4p.web.refusals.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
