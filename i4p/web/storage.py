@@ -12,7 +12,7 @@ from typing import Any
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class StaticStorage(CompressedManifestStaticFilesStorage):
+class StaticStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     # A name missing from the manifest (a file added since the last collection) is hashed
     # from its collected copy, or else keeps its plain name.
     manifest_strict = False
@@ -29,4 +29,4 @@ class StaticStorage(CompressedManifestStaticFilesStorage):
         try:
             return str(super()._stored_name(name, hashed_files))
         except ValueError:
-            return self.clean_name(name)
+            return str(self.clean_name(name))
