@@ -151,6 +151,18 @@ def _keys_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _static_files_under_plain_names() -> Iterator[None]:
+    """Pages name the apps' static files as they are, served from the apps' folders: a copy
+    that `i4p serve` collected earlier into var/static may be older than the code under test.
+    `web/tests/test_static.py` collects the product's hashed files itself."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    from django.conf import settings
+
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _static_files_listed_once() -> Iterator[None]:
     """The test client starts the middleware afresh for every `Client`, and WhiteNoise then
     looks up every static file of every app (about 150, `WHITENOISE_USE_FINDERS`): 60 ms a

@@ -54,6 +54,10 @@ def serve(argv: list[str]) -> int:
     django.setup()
     if not _ready_for_production():
         return 1
+    from django.core.management import call_command
+
+    # Static files under their hashed names, which browsers keep a year (`web/storage.py`).
+    call_command("collectstatic", interactive=False, verbosity=0)
     bind = argv[0] if argv else os.environ.get("I4P_BIND", "127.0.0.1:8000")
     workers = os.environ.get("I4P_WEB_WORKERS", "2")
     # No client address or query string in the access log (a reporter's IP can locate them).

@@ -198,6 +198,7 @@ def test_serve_starts_gunicorn_with_the_private_access_log(
     monkeypatch.setattr(subprocess, "Popen", Finished)
     monkeypatch.setattr(signal, "signal", lambda *_args: None)
     monkeypatch.setattr(cli, "_queue_every", lambda *_args: None)
+    monkeypatch.setattr("django.core.management.call_command", lambda *_args, **_kw: None)
     cli.serve(["127.0.0.1:0"])
     web = next(command for command in started if "gunicorn" in command)
     assert web[web.index("--access-logformat") + 1] == ACCESS_LOG_FORMAT
