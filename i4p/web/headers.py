@@ -64,11 +64,10 @@ def is_private(request: HttpRequest) -> bool:
     )
 
 
-def is_public(response: HttpResponse) -> bool:
-    directives = {
+def directives(response: HttpResponse) -> set[str]:
+    return {
         part.strip().split("=")[0].lower() for part in response.get("Cache-Control", "").split(",")
     }
-    return "public" in directives
 
 
 class SecurityHeadersMiddleware:
@@ -82,6 +81,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = self.policy
-        if is_private(request) and not is_public(response):
+        # A view's own `public` stands, and so does a view's own `no-store` (`private, no-store`).
+        if is_private(request) and not directives(response) & {"public", "no-store"}:
             response["Cache-Control"] = NO_STORE
         return response

@@ -37,6 +37,11 @@ def inline_code(html: str) -> list[str]:
     return found
 
 
+def stored(caching: str) -> set[str]:
+    """The directives of a Cache-Control header."""
+    return {part.strip().split("=")[0] for part in caching.split(",")}
+
+
 def test_every_page_staff_see_is_not_stored_carries_the_policy_and_runs_no_inline_code(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -57,7 +62,7 @@ def test_every_page_staff_see_is_not_stored_carries_the_policy_and_runs_no_inlin
                 if name in PUBLIC_DOCUMENTS and "public" in caching:
                     assert "max-age" in caching, context
                 else:
-                    assert caching == "no-store", context
+                    assert "no-store" in stored(caching), context
                 # A refusal on the way is one line, never a traceback.
                 assert not any(record.exc_info for record in caplog.records), context
                 if answer.status_code == 200 and "text/html" in answer["Content-Type"]:
@@ -81,7 +86,7 @@ def test_every_api_answer_to_a_token_is_not_stored() -> None:
                 # Public CAP documents and place look-ups: the same for everyone.
                 assert path.endswith(("cap.xml", "cap.json")) or "/places" in path, url
                 continue
-            assert caching == "no-store", (url, answer.status_code, caching)
+            assert "no-store" in stored(caching), (url, answer.status_code, caching)
             answered += 1
     assert answered > 10
 
@@ -89,7 +94,7 @@ def test_every_api_answer_to_a_token_is_not_stored() -> None:
 def test_an_api_answer_without_a_token_is_not_stored_either() -> None:
     build_world()
     answer = Client().get(PREFIX + "/actors")
-    assert answer["Cache-Control"] == "no-store"
+    assert "no-store" in stored(answer["Cache-Control"])
 
 
 def test_the_public_feed_keeps_its_caching_for_everyone() -> None:
