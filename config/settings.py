@@ -168,6 +168,10 @@ I4P_PUBLIC_PLACE_LEVEL = env_str("I4P_PUBLIC_PLACE_LEVEL", "admin1")
 I4P_PUBLIC_FUZZ_METRES = env_int("I4P_PUBLIC_FUZZ_METRES", 5000)
 I4P_PUBLIC_DELAY_HOURS = env_int("I4P_PUBLIC_DELAY_HOURS", 48)
 I4P_PUBLIC_MIN_COUNT = env_int("I4P_PUBLIC_MIN_COUNT", 3)
+# Phone numbers written the national way (055 501 0203) are masked in reports' words and logs
+# for these regions (ISO 3166-1 alpha-2, comma-separated); unset, for the countries the
+# instance holds. Numbers with their country code are masked whatever the region.
+I4P_PHONE_REGIONS = env_list("I4P_PHONE_REGIONS", [])
 # A reviewer's edit lock lasts this long unless renewed.
 I4P_REVIEW_LOCK_MINUTES = env_int("I4P_REVIEW_LOCK_MINUTES", 15)
 # CAP `sender` of the alerts this instance writes: a name unique to it, e.g. its domain.

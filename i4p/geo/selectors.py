@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from i4p.core.errors import Invalid, NotFound
+from i4p.core.kept import Kept
 from i4p.core.text import fold
 from i4p.geo.models import Place, PlaceAlias, PlaceKind
 
@@ -71,3 +72,18 @@ def place_by_uuid(place_uuid: uuid.UUID | None, *, field: str = "parent") -> Pla
     if place is None:
         raise NotFound("No such place.", fields={field: ["unknown"]})
     return place
+
+
+_countries: Kept[tuple[str, ...]] = Kept("instance countries", changed_by=(Place,))
+
+
+def instance_countries() -> tuple[str, ...]:
+    """The ISO codes of the countries the instance holds (read at most every few seconds)."""
+    return _countries.read(
+        "all",
+        lambda: tuple(
+            Place.objects.filter(kind=PlaceKind.COUNTRY)
+            .order_by("country_code")
+            .values_list("country_code", flat=True)
+        ),
+    )

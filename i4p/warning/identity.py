@@ -176,6 +176,15 @@ def normalise_address(address: str, *, country: str = "") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def region_of(phone: str, *, country: str = "") -> str:
+    """The region (ISO 3166-1 alpha-2) a phone number belongs to, or "" when it is not one."""
+    try:
+        number = phonenumbers.parse(phone, country.upper() or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.region_code_for_number(number) or ""
+
+
 def _hash(address: str, key: bytes) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from django.utils import timezone
 from i4p.core.audit import audit_row, record_event
 from i4p.core.errors import Invalid
 from i4p.core.kept import Kept
+from i4p.core.redact import mask_text
 from i4p.core.rows import insert, insert_together
 from i4p.geo.geocode import geocode
 from i4p.geo.locate import locate_one
@@ -235,6 +236,64 @@ def inbound_sender(inbound: InboundMessage) -> Identity:
     """Only for sending replies and for an audited reveal: never shown, never logged."""
     sender = identity.unseal(inbound.payload).get("sender", {})
     return Identity(**{key: sender.get(key, "") for key in identity.IDENTITY_FIELDS})
+
+
+# -- a reporter's words ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a reporter's words are stored and shown: phone numbers, e-mail addresses and the
+    sender's own name masked. The words as sent stay in the sealed raw message, and only the
+    reveal of who sent them (`protection.reveal_identity`) tells the rest."""
+
+    names: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, sender: Identity = Identity(), *, reporter: Reporter | None = None, country: str = ""
+    ) -> Words:
+        names = [sender.name]
+        if reporter is not None and reporter.identity:
+            names.append(str(identity.unseal(reporter.identity).get("name", "")))
+        home = identity.region_of(sender.phone, country=country) if sender.phone else ""
+        return cls(
+            names=tuple(name for name in names if name),
+            regions=tuple(code for code in (country, home) if code),
+        )
+
+    def mask(self, text: str, *, names: bool = True) -> str:
+        if not text or not text.strip():
+            return text
+        return mask_text(text, regions=self.regions, names=self.names if names else ())
+
+    def draft(self, draft: Draft) -> Draft:
+        """A copy of the draft with every free-text field masked."""
+        masked = replace(draft)
+        masked.title = self.mask(draft.title)
+        masked.description = self.mask(draft.description)
+        masked.actors_text = self.mask(draft.actors_text)
+        # A place name may be a family's name too: only numbers and addresses leave it.
+        masked.location_text = self.mask(draft.location_text, names=False)
+        masked.answers = {key: self._value(value) for key, value in draft.answers.items()}
+        masked.observations = {
+            code: self._value(value) for code, value in draft.observations.items()
+        }
+        return masked
+
+    def _value(self, value: Any) -> Any:
+        return self.mask(value) if isinstance(value, str) else value
+
+
+def _has_words(draft: Draft) -> bool:
+    texts = [draft.title, draft.description, draft.actors_text, draft.location_text]
+    values = [*draft.answers.values(), *draft.observations.values()]
+    return any(texts) or any(isinstance(value, str) for value in values)
+
+
+def _country_of(draft: Draft) -> str:
+    return draft.place.country_code if draft.place is not None else draft.country
 
 
 # -- locating --------------------------------------------------------------------------
@@ -604,6 +663,8 @@ def submit_report(
     framework = draft.framework or active_framework()
     draft.framework = framework
     check_draft(draft)
+    if _has_words(draft):
+        draft = Words.of(sender, country=_country_of(draft)).draft(draft)
     prepared = prepare(draft, framework)
     try:
         return _store_submission(
@@ -683,6 +744,10 @@ def report_from_inbound(inbound: InboundMessage, draft: Draft, *, by: Any = None
         return inbound.report
     framework = draft.framework or active_framework()
     draft.framework = framework
+    if _has_words(draft):
+        sender = inbound_sender(inbound)
+        words = Words.of(sender, reporter=inbound.reporter, country=_country_of(draft))
+        draft = words.draft(draft)
     return _create_report(draft, inbound=inbound, by=by, framework=framework)
 
 

@@ -43,7 +43,7 @@ from i4p.warning.forms import (
     VerdictForm,
     place_by_uuid,
 )
-from i4p.warning.intake import active_framework, inbound_payload
+from i4p.warning.intake import Words, active_framework, inbound_payload, inbound_sender
 from i4p.warning.models import (
     EventType,
     ExternalEvent,
@@ -435,12 +435,15 @@ def _act(request: HttpRequest, report: Report, action: str, bound: dict[str, Any
 
 
 def message_text(inbound: InboundMessage) -> str:
-    """The words of a message, decrypted; the sender and every other field stay sealed."""
+    """The words of a message, decrypted and masked as a report's are (`intake.Words`); the
+    sender and every other field stay sealed."""
     payload = inbound_payload(inbound)
     for key in TEXT_KEYS:
         value = payload.get(key)
         if isinstance(value, str) and value.strip():
-            return value
+            country = inbound.gateway.country_code if inbound.gateway is not None else ""
+            words = Words.of(inbound_sender(inbound), reporter=inbound.reporter, country=country)
+            return words.mask(value)
     return ""
 
 

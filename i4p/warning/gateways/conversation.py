@@ -387,7 +387,13 @@ def thread_onto(inbound: InboundMessage, report: Report, text: str) -> Report:
     """Add a reply to its report: the text is appended, the message points to the report."""
     report = Report.objects.select_for_update().get(pk=report.pk)
     stamp = timezone.localtime(inbound.received_at).strftime("%Y-%m-%d %H:%M")
-    addition = f"[{stamp}] {text.strip()}"
+    country = inbound.gateway.country_code if inbound.gateway is not None else ""
+    words = intake.Words.of(
+        intake.inbound_sender(inbound),
+        reporter=inbound.reporter,
+        country=country or (report.place.country_code if report.place is not None else ""),
+    )
+    addition = f"[{stamp}] {words.mask(text.strip())}"
     report.description = f"{report.description}\n\n{addition}".strip()
     report.save(update_fields=["description", "updated_at"])
     InboundMessage.objects.filter(pk=inbound.pk).update(

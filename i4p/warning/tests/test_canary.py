@@ -37,6 +37,7 @@ from i4p.warning import identity
 from i4p.warning.intake import (
     Draft,
     Identity,
+    inbound_payload,
     report_from_inbound,
     send_to_triage,
     store_inbound,
@@ -139,13 +140,17 @@ def plant() -> Planted:
     web_report, _new = submit_report(
         Draft(
             event_type=clash,
-            description="Two groups fought near the central market; shops closed.",
+            # The reporter writes their own name and number into the words as well.
+            description=(
+                "Two groups fought near the central market; shops closed. "
+                "Call Akosua Canaryfield on 020 999 0417 or akosua.canaryfield@example.invalid."
+            ),
             place=world.tamale,
             injured=3,
         ),
         by=None,
         channel=Channel.WEB,
-        payload={"description": "Two groups fought", "name": NAME, "phone": PHONE},
+        payload={"description": f"Two groups fought, call {NAME} on 020 999 0417", "phone": PHONE},
         sender=Identity(phone=PHONE, name=NAME, email=EMAIL),
     )
     # 2. An SMS gateway: the raw message carries the sender, like every vendor's webhook.
@@ -158,18 +163,25 @@ def plant() -> Planted:
     )
     sms, _new = store_inbound(
         Channel.GENERIC,
-        {"from": SMS_PHONE, "text": "AC 2 Tamale clash at the lorry park", "name": NAME},
+        {"from": SMS_PHONE, "text": "AC 2 Tamale clash at lorry park, Canaryfield 0209990418"},
         sender=Identity(phone=SMS_PHONE, name=NAME),
         gateway=gateway,
         external_id="canary-1",
     )
     sms_report = report_from_inbound(
-        sms, Draft(event_type=clash, description="Clash at the lorry park", place=world.tamale)
+        sms,
+        Draft(
+            event_type=clash,
+            title="Clash, Akosua Canaryfield saw it",
+            description="Clash at the lorry park, ask Canaryfield on 20 999 0418",
+            actors_text="Lorry drivers; their chairman is on +233 20 999 0417",
+            place=world.tamale,
+        ),
     )
     # 3. The same sender again, unreadable this time: it waits in triage.
     unread, _new = store_inbound(
         Channel.GENERIC,
-        {"from": PHONE, "text": "???", "email": EMAIL},
+        {"from": PHONE, "text": f"??? {NAME} 233 20 999 0417", "email": EMAIL},
         sender=Identity(phone=PHONE),
         gateway=gateway,
         external_id="canary-2",
@@ -422,6 +434,9 @@ def test_the_canary_is_nowhere_but_in_sealed_columns(
     planted = plant()
     # The canary really went in: the sealed columns hold it (and only they do).
     assert identity.unseal(planted.reporters[0].identity)["name"] == NAME
+    # The words as sent, number and name in them, are kept sealed in the raw messages only.
+    sealed_words = [str(inbound_payload(inbound)) for inbound in planted.inbound]
+    assert any("020 999 0417" in words and NAME in words for words in sealed_words)
     web_reporter = planted.reports[0].reporter
     assert web_reporter is not None
 

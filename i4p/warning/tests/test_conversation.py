@@ -176,6 +176,16 @@ def test_a_reply_to_a_follow_up_question_is_added_to_the_same_report(settings: A
     assert AuditEvent.objects.filter(action="report.reply_added").count() == 1
 
 
+def test_a_reply_with_a_phone_number_is_threaded_with_the_number_masked(settings: Any) -> None:
+    settings.I4P_SMS_THREAD_MINUTES = 60
+    _, _, send = sms_world()
+    send("AC Tamale 3 youths at the market")
+    send("their leader is on 020 555 0142, or mail kofi@example.org")
+    report = Report.objects.get()
+    assert report.description.endswith("their leader is on [phone], or mail [e-mail]")
+    assert "0142" not in report.description
+
+
 def test_free_text_soon_after_a_report_threads_but_a_new_coded_message_is_a_new_report(
     settings: Any,
 ) -> None:

@@ -10,6 +10,7 @@ from i4p.warning.intake import (
     Identity,
     inbound_payload,
     inbound_sender,
+    report_from_inbound,
     store_inbound,
     submit_report,
 )
@@ -131,3 +132,86 @@ def test_a_place_name_in_the_text_locates_the_report_and_an_unknown_one_goes_to_
     assert report.place_precision == PlacePrecision.COUNTRY
     assert report.needs_triage
     assert "No known place has that name." in report.triage_reasons
+
+
+def test_numbers_addresses_and_the_senders_name_in_a_reports_words_are_stored_masked() -> None:
+    world = build_warning_world()
+    draft = clash()
+    draft.place = world.tamale
+    draft.title = "Clash, ring 0555010299"
+    draft.description = (
+        "Call Abena on 055 501 0299 or 233-55-501-0203, write abena.owusu@example.org. "
+        "Reported by Kwame Boateng at 10:30 on 2024-03-05: 12 people hurt."
+    )
+    draft.actors_text = "Youths; their leader is on 0244 555 014"
+    sent = {"description": draft.description, "title": draft.title}
+    report, _new = submit_report(
+        draft,
+        by=None,
+        channel=Channel.WEB,
+        payload=sent,
+        sender=Identity(phone=PHONE, name="Kwame Boateng"),
+    )
+    stored = Report.objects.get(pk=report.pk)
+    assert stored.description == (
+        "Call Abena on [phone] or [phone], write [e-mail]. "
+        "Reported by [name] [name] at 10:30 on 2024-03-05: 12 people hurt."
+    )
+    assert stored.title == "Clash, ring [phone]"
+    assert stored.actors_text == "Youths; their leader is on [phone]"
+    # The words as sent are kept, sealed, in the raw message.
+    assert inbound_payload(InboundMessage.objects.get(report=report)) == sent
+
+
+def test_an_sms_reports_words_are_masked_with_the_gateways_country() -> None:
+    world = build_warning_world()
+    gateway = Gateway.objects.create(
+        name="SMS", slug="sms", kind=Channel.GENERIC, country_code="GH"
+    )
+    inbound, _new = store_inbound(
+        Channel.GENERIC,
+        {"text": "fight at the market, call me 24 555 0142"},
+        sender=Identity(phone="0245550142"),
+        gateway=gateway,
+        external_id="m-1",
+    )
+    draft = clash()
+    draft.description = "fight at the market, call me 24 555 0142"
+    draft.country = "GH"
+    draft.place = world.tamale
+    report = report_from_inbound(inbound, draft)
+    assert Report.objects.get(pk=report.pk).description == "fight at the market, call me [phone]"
+
+
+def test_the_upgrade_masks_the_words_of_reports_stored_before_masking() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    upgrade = importlib.import_module("i4p.warning.migrations.0008_mask_report_words")
+    world = build_warning_world()
+    draft = clash()
+    draft.place = world.tamale
+    report, _new = submit_report(
+        draft,
+        by=None,
+        channel=Channel.WEB,
+        payload={},
+        sender=Identity(phone=PHONE, name="Esi Ansah"),
+    )
+    untouched = Report.objects.create(
+        framework=report.framework, channel=Channel.WEB, received_at=report.received_at,
+        occurred_at=report.occurred_at, place=world.tamale,
+        description="12 people hurt on 2024-03-05 at 10:30.",
+    )  # fmt: skip
+    # What a report held before its words were masked.
+    Report.objects.filter(pk=report.pk).update(
+        title="Esi says", description="Esi Ansah: call 055 501 0299 or esi@example.org"
+    )
+
+    upgrade.mask_report_words(apps, None)
+
+    report.refresh_from_db()
+    assert report.title == "[name] says"
+    assert report.description == "[name] [name]: call [phone] or [e-mail]"
+    assert Report.objects.get(pk=untouched.pk).description == untouched.description

@@ -21,10 +21,17 @@ from gunicorn.config import Config
 
 from i4p import cli
 from i4p.core.redact import RedactIdentities, redact
+from i4p.geo.models import Place, PlaceKind
 from i4p.web.access_log import ACCESS_LOG_FORMAT, LOGGER_CLASS, AccessLogger
 
 CLIENT_IP = "203.0.113.77"
 FORWARDED_IP = "198.51.100.23"
+
+
+@pytest.fixture
+def ghana(settings: Any) -> None:
+    """An instance in Ghana: numbers written the Ghanaian way are numbers."""
+    settings.I4P_PHONE_REGIONS = ["GH"]
 
 
 @pytest.mark.parametrize(
@@ -38,10 +45,17 @@ FORWARDED_IP = "198.51.100.23"
         "(020) 000-0917",
         "00233 20 000 0917",
         "+1 (202) 555-0143",
+        "233 55 501 0203",
+        "233-55-501-0203",
+        "55 501 0203",
+        "555 010 203",
+        "055 501 0203",
+        "+44 20 7946 0958",
     ],
 )
-def test_every_spelling_of_a_phone_number_is_blanked(spelling: str) -> None:
+def test_every_spelling_of_a_phone_number_is_blanked(ghana: None, spelling: str) -> None:
     assert redact(f"sender={spelling};") == "sender=[phone];"
+    assert redact(f"call Abena on {spelling} today") == "call Abena on [phone] today"
 
 
 def test_e_mail_addresses_are_blanked() -> None:
@@ -55,10 +69,26 @@ def test_e_mail_addresses_are_blanked() -> None:
         "GET /reporters/5f0c2a9e-1b7d-4c3e-9a8f-2d6b1e4c7a90/ 200 1532 12ms",
         "Imported 1200000 rows in 31.5 s",
         "version 5.2.8, port 8000",
+        "12 people were hurt",
+        "on 2024-03-05 at 10:30",
+        "2024-03-05T10:30:00Z",
+        "from 05/03/2024 to 12.03.2024, 1 200 000 displaced",
+        "between 06:00 and 18:00 about 2000 people left; report 20240305",
+        "killed 3, injured 12, displaced 450",
     ],
 )
-def test_dates_ids_and_figures_are_left_alone(text: str) -> None:
+def test_dates_ids_and_figures_are_left_alone(ghana: None, text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.django_db
+def test_numbers_are_read_the_way_of_the_instances_countries_when_no_region_is_set(
+    settings: Any,
+) -> None:
+    settings.I4P_PHONE_REGIONS = []
+    Place.objects.create(name="Ghana", kind=PlaceKind.COUNTRY, country_code="GH")
+    assert redact("call 055 501 0203") == "call [phone]"
+    assert redact("call +44 20 7946 0958") == "call [phone]"  # with its country code: any
 
 
 def _configured_console() -> tuple[logging.Logger, io.StringIO]:
