@@ -182,7 +182,7 @@ def test_every_download_link_of_the_directory_gives_its_file() -> None:
     hrefs = [html.unescape(href) for href in re.findall(r'href="([^"]+)"', links[0])]
     assert len(hrefs) == len(EXPORTS)
     for href in hrefs:
-        answer = Client().get(href)
+        answer: Any = Client().get(href)
         assert answer.status_code == 200, href
         body = b"".join(answer.streaming_content) if answer.streaming else answer.content
         assert "Tamale Peace Council" in body.decode(), href
