@@ -279,9 +279,8 @@ def create_alert(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
         severity=payload.severity,
         certainty=payload.certainty,
         scope=payload.scope,
+        issue=payload.issue,
     )
-    if payload.issue:
-        alert = services.issue_alert(alert, by=request.user)
     return Status(201, _out(request, alert))
 
 
