@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from i4p.core.errors import DomainError
+from i4p.core.errors import DomainError, NotFound
 
 api = NinjaAPI(
     title="i4p API",
@@ -56,6 +57,13 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, {"code": "error", "message": str(exc), "fields": {}})
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other path under /api/ answers the API's 404, not the site's page: a malformed id
+    (`/alerts/null`) matches no operation's path, and its caller still reads JSON."""
+    return _error(request, 404, NotFound("Nothing is at this address of the API.").as_dict())
 
 
 def _mount() -> None:

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from i4p.api.auth import anyone, require_perm, require_write, token_or_session
-from i4p.api.schemas import InputSchema
+from i4p.api.schemas import ERRORS, MAX_OFFSET, InputSchema
 from i4p.geo import selectors, services
 from i4p.geo.boundaries import boundaries_geojson
 from i4p.geo.geocode import geocode
@@ -102,7 +102,7 @@ class PlaceListQuery(Schema):
     q: str = Field("", max_length=200)
     current: bool = False
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class LocateQuery(Schema):
@@ -176,7 +176,7 @@ def _detail(place: Place) -> dict[str, Any]:
     }
 
 
-@router.get("/places", response=PlaceListOut, auth=anyone)
+@router.get("/places", response={200: PlaceListOut, **ERRORS}, auth=anyone)
 def list_places(request: HttpRequest, filters: Query[PlaceListQuery]) -> dict[str, Any]:
     """Places by kind, country, parent or name (aliases too); public."""
     places = selectors.search_places(
@@ -197,7 +197,7 @@ def list_places(request: HttpRequest, filters: Query[PlaceListQuery]) -> dict[st
     }
 
 
-@router.get("/places/locate", response=LocateOut, auth=anyone)
+@router.get("/places/locate", response={200: LocateOut, **ERRORS}, auth=anyone)
 def locate_place(request: HttpRequest, point: Query[LocateQuery]) -> dict[str, Any]:
     """The country, admin1 and admin2 of a point, and the nearest populated place."""
     found = locate_one(point.lat, point.lon)
@@ -212,7 +212,7 @@ def locate_place(request: HttpRequest, point: Query[LocateQuery]) -> dict[str, A
     }
 
 
-@router.get("/places/geocode", response=list[CandidateOut], auth=anyone)
+@router.get("/places/geocode", response={200: list[CandidateOut], **ERRORS}, auth=anyone)
 def geocode_places(request: HttpRequest, query: Query[GeocodeQuery]) -> list[dict[str, Any]]:
     """Places matching a name, tolerant of diacritics and other spellings; best first."""
     return [
@@ -226,7 +226,7 @@ def geocode_places(request: HttpRequest, query: Query[GeocodeQuery]) -> list[dic
     ]
 
 
-@router.get("/places/{uuid:place_uuid}", response=PlaceDetailOut, auth=anyone)
+@router.get("/places/{uuid:place_uuid}", response={200: PlaceDetailOut, **ERRORS}, auth=anyone)
 def get_place(request: HttpRequest, place_uuid: uuid.UUID) -> dict[str, Any]:
     """One place: codes, aliases, its chain of parents, successors and predecessors."""
     return _detail(selectors.place_detail(place_uuid))
@@ -235,7 +235,7 @@ def get_place(request: HttpRequest, place_uuid: uuid.UUID) -> dict[str, Any]:
 @router.get(
     "/places/{uuid:place_uuid}/boundaries.geojson",
     auth=anyone,
-    response={200: dict[str, Any]},
+    response={200: dict[str, Any], **ERRORS},
     openapi_extra={"responses": {200: {"content": {"application/geo+json": {}}}}},
 )
 def place_boundaries(
@@ -262,7 +262,7 @@ def _may_manage(request: HttpRequest, where: Place | None) -> None:
     )
 
 
-@router.post("/places", response={201: PlaceDetailOut}, auth=token_or_session)
+@router.post("/places", response={201: PlaceDetailOut, **ERRORS}, auth=token_or_session)
 def create_place(request: HttpRequest, payload: PlaceIn) -> Status[dict[str, Any]]:
     """Add a place under a parent (needs place management there and a write token)."""
     require_write(request)
@@ -285,7 +285,9 @@ def create_place(request: HttpRequest, payload: PlaceIn) -> Status[dict[str, Any
     return Status(201, _detail(selectors.place_detail(place.uuid)))
 
 
-@router.patch("/places/{uuid:place_uuid}", response=PlaceDetailOut, auth=token_or_session)
+@router.patch(
+    "/places/{uuid:place_uuid}", response={200: PlaceDetailOut, **ERRORS}, auth=token_or_session
+)
 def update_place(
     request: HttpRequest, place_uuid: uuid.UUID, payload: PlacePatchIn
 ) -> dict[str, Any]:

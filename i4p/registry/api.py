@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import can
 from i4p.api.auth import anyone, require_write, token_or_session
+from i4p.api.schemas import MAX_OFFSET
 from i4p.core.errors import Invalid, NotAllowed, NotFound
 from i4p.geo.models import Place
 from i4p.registry import services
@@ -69,14 +70,14 @@ class ActorQuery(Schema):
         "", description="pending or rejected: entries in moderation, for staff of their area."
     )
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class RelationQuery(Schema):
     actor: UUID | None = Field(None, description="Relations from or to this actor.")
     kind: RelationKind | None = None
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 # -- actors ---------------------------------------------------------------------------------

@@ -265,9 +265,8 @@ def alert_new(request: HttpRequest) -> HttpResponse:
                     urgency=form.cleaned_data["urgency"],
                     certainty=form.cleaned_data["certainty"],
                     scope=form.cleaned_data["scope"],
+                    issue=form.cleaned_data["issue_now"],
                 )
-                if form.cleaned_data["issue_now"]:
-                    alert_services.issue_alert(alert, by=request.user)
             except DomainError as refused:
                 form.add_error(None, refused.message)
                 for name, problems in refused.fields.items():

@@ -175,10 +175,14 @@ def draft_alert(
     incidents: Iterable[Incident] = (),
     signal: Signal | None = None,
     rule: AlertRule | None = None,
+    issue: bool = False,
 ) -> Alert:
-    """A new alert, not yet sent to anyone."""
+    """A new alert, not yet sent to anyone; with `issue`, issued at once (`issue_alert`).
+
+    Drafting and issuing are one transaction: an alert that cannot be issued leaves no draft.
+    """
     _check_issuer(by, place)
-    _check_words(words, every_language=False)
+    _check_words(words, every_language=issue)
     if expires is not None and onset is not None and expires <= onset:
         raise Invalid("The alert ends before it starts.", fields={"expires": ["After onset."]})
     if scope == CapScope.RESTRICTED and not restriction:
@@ -218,7 +222,7 @@ def draft_alert(
     alert.incidents.set(list(incidents))
     note(alert, TimelineKind.CREATED, by=by, text=alert.get_origin_display())
     record_event(alert, "alert.created", by=by)
-    return alert
+    return issue_alert(alert, by=by) if issue else alert
 
 
 def _route(alert: Alert) -> None:

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from i4p.api.auth import anyone, require_write, token_or_session
-from i4p.api.schemas import InputSchema
+from i4p.api.schemas import MAX_OFFSET, InputSchema
 from i4p.core.errors import Invalid
 from i4p.geo.models import Place
 from i4p.warning import alerts as services
@@ -165,7 +165,7 @@ class AlertQuery(Schema):
     state: Literal["draft", "issued", "acknowledged", "closed", "cancelled"] | None = None
     place: UUID | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class TextIn(InputSchema):
@@ -279,9 +279,8 @@ def create_alert(request: HttpRequest, payload: AlertIn) -> Status[AlertOut]:
         severity=payload.severity,
         certainty=payload.certainty,
         scope=payload.scope,
+        issue=payload.issue,
     )
-    if payload.issue:
-        alert = services.issue_alert(alert, by=request.user)
     return Status(201, _out(request, alert))
 
 

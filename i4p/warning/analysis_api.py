@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import has_anywhere
 from i4p.api.auth import require_write, token_or_session
-from i4p.api.schemas import InputSchema
+from i4p.api.schemas import MAX_OFFSET, InputSchema
 from i4p.core.errors import NotAllowed, NotFound
 from i4p.warning import analysis, selectors
 from i4p.warning.models import IndicatorFramework, Signal, SignalState
@@ -52,7 +52,7 @@ class CountQuery(Schema):
     since: dt.date | None = None
     until: dt.date | None = None
     limit: int = Field(500, ge=1, le=5000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class CountOut(Schema):
@@ -134,7 +134,7 @@ class SignalQuery(Schema):
     period: PeriodName | None = None
     since: dt.date | None = Field(None, description="Periods starting on or after this day.")
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class SignalOut(Schema):

@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import gzip
 import io
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,15 +200,34 @@ def _is_hxl(row: dict[str, str]) -> bool:
     return bool(values) and all(v.startswith("#") for v in values)
 
 
+def _unreadable(problem: Exception) -> Invalid:
+    if isinstance(problem, UnicodeDecodeError):
+        reason = "it is not UTF-8 text"
+    elif isinstance(problem, csv.Error):
+        reason = f"it cannot be read as CSV ({problem})"
+    else:
+        reason = "it is not a whole gzip file"
+    return Invalid(
+        f"This is not a CSV file: {reason}. Nothing was imported.",
+        fields={"file": ["not a UTF-8 CSV file, plain or gzipped"]},
+    )
+
+
 def read_rows(source: str | Path | IO[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, row) of a CSV or gzipped CSV, skipping an HXL hashtag row."""
-    with _open_text(source) as text:
-        reader = csv.DictReader(text)
-        reader.fieldnames = [(name or "").strip() for name in reader.fieldnames or []]
-        for number, row in enumerate(reader, start=2):
-            if number == 2 and _is_hxl(row):
-                continue
-            yield number, {k: (v or "").strip() for k, v in row.items() if k}
+    """(row number, row) of a CSV or gzipped CSV, skipping an HXL hashtag row.
+
+    A file that is not CSV text (an image, a spreadsheet, a broken gzip) raises `Invalid`.
+    """
+    try:
+        with _open_text(source) as text:
+            reader = csv.DictReader(text)
+            reader.fieldnames = [(name or "").strip() for name in reader.fieldnames or []]
+            for number, row in enumerate(reader, start=2):
+                if number == 2 and _is_hxl(row):
+                    continue
+                yield number, {k: (v or "").strip() for k, v in row.items() if k}
+    except (UnicodeDecodeError, csv.Error, EOFError, gzip.BadGzipFile, zlib.error) as problem:
+        raise _unreadable(problem) from problem
 
 
 def count_rows(source: str | Path) -> int:
@@ -530,6 +550,14 @@ def import_events(
     if kind not in SOURCES:
         raise Invalid("Choose ucdp or acled.", fields={"source": ["ucdp or acled"]})
     parse = parse_ucdp if kind == UCDP else parse_acled
+    if not isinstance(source, str | Path):
+        source = io.BytesIO(source.read())  # an upload is read twice, so it is kept
+    # The whole file is read once before anything is written: one that stops being CSV text
+    # halfway (or never was) is refused, not imported up to the bad byte.
+    for _row in read_rows(source):
+        pass
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
     report = ImportReport()
     types = _Types()
     rows = read_rows(source)

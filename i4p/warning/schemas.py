@@ -12,7 +12,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from i4p.api.schemas import InputSchema
+from i4p.api.schemas import MAX_OFFSET, InputSchema
+from i4p.api.schemas import ErrorOut as ErrorOut  # the API's one error shape, for the routers
 from i4p.warning.models import (
     ExternalEvent,
     ExternalSource,
@@ -24,14 +25,6 @@ from i4p.warning.models import (
 )
 
 # -- shared pieces ----------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    """The one error shape of the API."""
-
-    code: str
-    message: str
-    fields: dict[str, list[str]]
 
 
 class PlaceRefOut(Schema):
@@ -210,7 +203,7 @@ class ReportQuery(Schema):
     verification: Verification | None = None
     triage: bool | None = Field(None, description="true: only reports that need a person.")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 # -- the framework ---------------------------------------------------------------------------
@@ -319,7 +312,7 @@ class ExternalEventQuery(Schema):
     place: UUID | None = Field(None, description="In this place or any place inside it.")
     event_type: str = Field("", max_length=60, pattern=r"^[a-z_.]*$")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ImportProblemOut(Schema):

@@ -204,3 +204,39 @@ def test_the_api_docs_page_loads_nothing_from_other_hosts() -> None:
     page = Client().get("/api/v1/docs").content.decode()
     assert "swagger-ui-bundle.js" in page
     assert not re.search(r"""(?:src|href)=["']https?://""", page), "instances run offline"
+
+
+# What any operation can answer: refused input, a wrong token, no grant, nothing at the address.
+ERROR_STATUSES = {"400", "401", "403", "404"}
+
+
+def test_every_operation_lists_the_errors_it_can_answer_in_the_one_error_shape() -> None:
+    for path, method, operation in operations():
+        responses = {str(status): answer for status, answer in operation["responses"].items()}
+        assert set(responses) >= ERROR_STATUSES, (method, path, sorted(responses))
+        for status in (s for s in responses if s.startswith("4")):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            fields = set(_resolve(schema).get("properties", {}))
+            assert fields == {"code", "message", "fields"}, (method, path, status)
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [
+        ("GET", f"{PREFIX}/alerts/null%2Cnull"),
+        ("GET", f"{PREFIX}/places/not-a-uuid"),
+        ("POST", f"{PREFIX}/alerts/null/issue"),
+        ("GET", f"{PREFIX}/no-such-thing"),
+    ],
+)
+def test_a_malformed_id_in_a_path_answers_the_api_json_404(method: str, url: str) -> None:
+    answer = Client().generic(method, url, "{}", content_type="application/json")
+    assert answer.status_code == 404
+    assert answer["Content-Type"].startswith("application/json")
+    assert answer.json()["code"] == "not_found"
+
+
+def test_an_offset_past_any_database_integer_is_refused_not_a_server_error() -> None:
+    answer = Client().get(f"{PREFIX}/alerts", {"offset": 10**20})
+    assert answer.status_code == 400
+    assert "offset" in answer.json()["fields"]

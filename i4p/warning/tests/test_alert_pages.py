@@ -10,11 +10,13 @@ from django.test import Client
 
 from i4p.accounts.models import Role, TokenScope, User
 from i4p.accounts.services import issue_token
+from i4p.core.errors import WrongState
+from i4p.warning import alerts as alert_services
 from i4p.warning.alerts import default_words, draft_alert, issue_alert
 from i4p.warning.models import Alert, AlertState, CapScope
 from i4p.warning.tests.builders import WarningWorld, build_warning_world, staff
 from i4p.warning.tests.loop import Clock, Outside, build_infrastructure, run_tasks
-from i4p.web.tests.world import logged_in
+from i4p.web.tests.world import database_fingerprint, logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +183,48 @@ def test_the_api_writes_issues_acknowledges_updates_and_cancels_within_scope(
         content_type="application/json",
     )
     assert refused.status_code == 403
+
+
+def test_an_alert_the_api_refuses_to_issue_leaves_no_draft() -> None:
+    world = build_warning_world()
+    analyst = _api(world.tamale_analyst, write=True)
+    before = database_fingerprint()
+    answer = analyst.post(
+        "/api/v1/alerts",
+        {
+            "place": str(world.tamale.uuid),
+            "issue": True,
+            "texts": [
+                {"language": "en", "event": "Armed clash", "headline": "Clashes in Tamale"},
+                {"language": "fr", "event": "Affrontement", "headline": "Affrontements"},
+            ],
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 400, answer.content
+    assert "add ar" in answer.json()["fields"]["texts"][0]
+    assert database_fingerprint() == before
+    assert not Alert.objects.exists()
+
+
+def test_an_alert_the_page_cannot_issue_at_once_leaves_no_draft(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The form asks for every language, so the refusal here is another one (the alert was
+    issued by someone else meanwhile): whichever it is, the refused form keeps nothing."""
+    world = build_warning_world()
+
+    def refuse(alert: Alert, *, by: Any) -> Alert:
+        raise WrongState("The alert is already issued.")
+
+    monkeypatch.setattr(alert_services, "issue_alert", refuse)
+    analyst = logged_in(world.tamale_analyst)
+    data = {"place": str(world.tamale.uuid), "severity": "Severe", "urgency": "Immediate"}
+    data |= {"certainty": "Likely", "scope": "Restricted", "event_type": "", "issue_now": "on"}
+    for words in default_words(world.tamale, None):
+        data[f"event_{words.language}"] = words.event
+        data[f"headline_{words.language}"] = words.headline
+    answer = analyst.post("/alerts/new/", data)
+    assert answer.status_code == 400
+    assert "The alert is already issued." in answer.content.decode()
+    assert not Alert.objects.exists()

@@ -70,6 +70,28 @@ def test_an_alert_missing_a_language_stays_a_draft_and_says_which() -> None:
     assert alert.state == AlertState.DRAFT
 
 
+def test_a_refused_alert_leaves_no_draft() -> None:
+    world = build_warning_world()
+    with pytest.raises(Invalid) as refused:
+        draft_alert(
+            world.tamale,
+            by=world.tamale_analyst,
+            words=[Words("en", "Armed clash", "Clashes near Tamale market")],
+            issue=True,
+        )
+    assert "add fr, ar" in refused.value.fields["texts"][0]
+    assert not Alert.objects.exists()
+    assert not AuditEvent.objects.filter(action="alert.created").exists()
+
+
+def test_an_alert_drafted_and_issued_at_once_is_issued() -> None:
+    world = build_warning_world()
+    alert = _draft(world, issue=True)
+    assert alert.state == AlertState.ISSUED and alert.issued_at is not None
+    kinds = list(alert.timeline.values_list("kind", flat=True))
+    assert kinds == [TimelineKind.CREATED, TimelineKind.ISSUED]
+
+
 def test_bad_words_are_refused_field_by_field_and_nothing_is_stored() -> None:
     world = build_warning_world()
     with pytest.raises(Invalid) as refused:

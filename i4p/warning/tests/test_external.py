@@ -22,6 +22,7 @@ from i4p.warning.external import import_events
 from i4p.warning.frameworks import load_default_framework
 from i4p.warning.models import ExternalEvent, ExternalSource, PlacePrecision, TimePrecision
 from i4p.warning.tests.builders import WarningWorld, build_warning_world
+from i4p.web.tests.world import database_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +373,59 @@ def test_an_analyst_imports_a_file_through_the_api_and_a_monitor_cannot(tmp_path
     }
     assert (again.json()["created"], again.json()["updated"]) == (0, 2)
     assert ExternalEvent.objects.count() == 2
+
+
+# -- files that are not CSV text ------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+
+
+def test_an_image_sent_to_the_import_endpoint_is_refused_with_its_reason(tmp_path: Path) -> None:
+    world = build_warning_world()
+    image = tmp_path / "events.png"
+    image.write_bytes(PNG)
+    _token, plain = issue_token(
+        world.tamale_analyst, by=None, name="import", scope=TokenScope.WRITE
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    before = database_fingerprint()
+
+    with image.open("rb") as handle:
+        answer = client.post("/api/v1/external-events/import", {"file": handle, "source": "ucdp"})
+
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["code"] == "invalid"
+    assert "not UTF-8 text" in answer.json()["message"]
+    assert answer.json()["fields"] == {"file": ["not a UTF-8 CSV file, plain or gzipped"]}
+    assert database_fingerprint() == before
+
+
+def test_a_file_that_stops_being_utf8_halfway_imports_nothing(tmp_path: Path) -> None:
+    build_warning_world()
+    path = csv_file(tmp_path, GED_HEADER, [ged(str(n)) for n in range(1, 40)])
+    path.write_bytes(path.read_bytes() + b"40,2024,2,\xff\xfe broken\n")
+
+    with pytest.raises(Invalid, match="not UTF-8 text"):
+        import_events(path, kind="ucdp", by=None, batch_size=5)
+
+    assert not ExternalEvent.objects.exists()
+
+
+def test_the_command_says_an_image_is_not_a_csv_file(tmp_path: Path) -> None:
+    build_warning_world()
+    image = tmp_path / "events.png"
+    image.write_bytes(PNG)
+
+    with pytest.raises(CommandError, match="This is not a CSV file: it is not UTF-8 text"):
+        call_command("import_events", str(image), "--source", "ucdp", stdout=io.StringIO())
+
+    assert not ExternalEvent.objects.exists()
+
+
+def test_a_broken_gzip_file_is_refused_with_its_reason(tmp_path: Path) -> None:
+    build_warning_world()
+    path = tmp_path / "events.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+
+    with pytest.raises(Invalid, match="not a whole gzip file"):
+        import_events(path, kind="ucdp", by=None)

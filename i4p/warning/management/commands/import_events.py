@@ -37,8 +37,8 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["username"], is_active=True).first()
             if user is None:
                 raise CommandError(f"No active user called {options['username']!r}.")
-        total = count_rows(path)
         try:
+            total = count_rows(path)
             with tqdm(
                 total=total,
                 unit="row",
