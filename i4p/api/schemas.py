@@ -25,6 +25,8 @@ class InputSchema(Schema):
 
 # Further than any list reaches, and within the 64-bit integer every database takes for OFFSET.
 MAX_OFFSET = 1_000_000_000
+# The largest count (people, deaths) a positive integer column holds on every database.
+MAX_COUNT = 2_147_483_647
 
 
 class ErrorOut(Schema):

@@ -78,7 +78,7 @@ class PlaceIn(InputSchema):
     country_code: str = Field("", max_length=2)
     latitude: float | None = None
     longitude: float | None = None
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=2**63 - 1)  # a 64-bit column
     time_zone: str = ""
     valid_from: dt.date | None = None
     codes: list[CodeIn] = []
@@ -90,7 +90,7 @@ class PlacePatchIn(InputSchema):
     parent: uuid.UUID | None = None
     latitude: float | None = None
     longitude: float | None = None
-    population: int | None = Field(None, ge=0)
+    population: int | None = Field(None, ge=0, le=2**63 - 1)  # a 64-bit column
     time_zone: str | None = None
     valid_from: dt.date | None = None
 

@@ -16,7 +16,7 @@ from i4p.accounts.models import User
 from i4p.accounts.permissions import Perm
 from i4p.accounts.selectors import has_anywhere
 from i4p.api.auth import anyone, require_write, token_or_session
-from i4p.api.schemas import InputSchema
+from i4p.api.schemas import MAX_COUNT, InputSchema
 from i4p.core.errors import Invalid, NotAllowed, NotFound
 from i4p.geo.models import Place
 from i4p.warning import active, external, intake, review, selectors
@@ -407,9 +407,9 @@ class ReportReviewIn(InputSchema):
 
     place: UUID | None = None
     event_type: str | None = Field(None, max_length=60, description="Event type code.")
-    killed: int | None = Field(None, ge=0)
-    injured: int | None = Field(None, ge=0)
-    displaced: int | None = Field(None, ge=0)
+    killed: int | None = Field(None, ge=0, le=MAX_COUNT)
+    injured: int | None = Field(None, ge=0, le=MAX_COUNT)
+    displaced: int | None = Field(None, ge=0, le=MAX_COUNT)
     sensitivity: Sensitivity | None = None
     visibility: Visibility | None = None
     note: str = Field("", max_length=500)
@@ -420,8 +420,8 @@ class TriageReportIn(InputSchema):
     event_type: str | None = Field(None, max_length=60, description="Event type code.")
     place: UUID | None = None
     occurred_at: _dt.datetime | None = None
-    killed: int | None = Field(None, ge=0)
-    injured: int | None = Field(None, ge=0)
+    killed: int | None = Field(None, ge=0, le=MAX_COUNT)
+    injured: int | None = Field(None, ge=0, le=MAX_COUNT)
 
 
 class DismissIn(InputSchema):

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from i4p.api.schemas import MAX_OFFSET, InputSchema
+from i4p.api.schemas import MAX_COUNT, MAX_OFFSET, InputSchema
 from i4p.api.schemas import ErrorOut as ErrorOut  # the API's one error shape, for the routers
 from i4p.warning.models import (
     ExternalEvent,
@@ -85,9 +85,9 @@ class ReportIn(InputSchema):
     description: str = Field("", max_length=10_000)
     language: str = Field("", max_length=10)
     actors_text: str = Field("", max_length=500, description="Who was involved, in words.")
-    killed: int | None = Field(None, ge=0)
-    injured: int | None = Field(None, ge=0)
-    displaced: int | None = Field(None, ge=0)
+    killed: int | None = Field(None, ge=0, le=MAX_COUNT)
+    injured: int | None = Field(None, ge=0, le=MAX_COUNT)
+    displaced: int | None = Field(None, ge=0, le=MAX_COUNT)
     answers: dict[str, Any] = Field(
         default_factory=dict, description="Answers to the framework's extra fields, by key."
     )
