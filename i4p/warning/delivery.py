@@ -128,15 +128,9 @@ def _record(delivery: Delivery, result: DeliveryResult, now: dt.datetime) -> str
         delivery.sent_at = timezone.now()
         delivery.last_error = ""
         delivery.next_attempt_at = None
-        note(
-            delivery.alert,
-            TimelineKind.DELIVERED,
-            actor=delivery.actor,
-            level=delivery.level,
-            at=now,
-            text=_describe(delivery),
-        )
+        kind, text = TimelineKind.DELIVERED, _describe(delivery)
     else:
+        kind = TimelineKind.DELIVERY_FAILED
         delivery.last_error = (result.error or _("Unknown error"))[:300]
         again = result.retry and delivery.attempts < outbox.MAX_ATTEMPTS
         if again:
@@ -158,14 +152,7 @@ def _record(delivery: Delivery, result: DeliveryResult, now: dt.datetime) -> str
                 "n": delivery.attempts,
                 "error": delivery.last_error,
             }
-        note(
-            delivery.alert,
-            TimelineKind.DELIVERY_FAILED,
-            actor=delivery.actor,
-            level=delivery.level,
-            at=now,
-            text=text,
-        )
+    note(delivery.alert, kind, actor=delivery.actor, level=delivery.level, at=now, text=text)
     delivery.save(
         update_fields=[
             "state",
